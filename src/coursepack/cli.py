@@ -1,0 +1,109 @@
+"""The command line: `coursepack validate`, `coursepack build`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .diagnostics import (Report, display_path, format_github, format_json, format_text,
+                          summary_line)
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+DEFAULT_COURSES = Path("courses")
+
+
+def _use_color(stream) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def _course_folders(paths: tuple[Path, ...]) -> list[Path]:
+    from .load.course import find_courses
+    roots = list(paths) or [DEFAULT_COURSES]
+    if not paths and not DEFAULT_COURSES.is_dir():
+        raise click.UsageError("no PATH given and there is no ./courses folder here")
+    folders = find_courses(roots)
+    if not folders:
+        shown = ", ".join(display_path(p) for p in roots)
+        raise click.UsageError(f"no course.yaml found in {shown}")
+    return folders
+
+
+def _print_report(report: Report, fmt: str, courses: list[str], stream, quiet: bool) -> None:
+    if fmt == "json":
+        click.echo(format_json(report, courses), file=stream)
+    elif fmt == "github":
+        click.echo(format_github(report, len(courses)), file=stream)
+    elif report.items or not quiet:
+        text = format_text(report, len(courses), color=_use_color(stream))
+        click.echo(text, file=stream)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="coursepack")
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
+@click.option("-v", "--verbose", is_flag=True, help="Print more about what is done.")
+@click.pass_context
+def main(ctx: click.Context, quiet: bool, verbose: bool) -> None:
+    """Turn course sources (YAML + Markdown) into SCORM packages."""
+    ctx.obj = {"quiet": quiet, "verbose": verbose and not quiet}
+
+
+FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]),
+                      default="text", show_default=True, help="How to print diagnostics.")
+PATHS = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+
+
+@main.command("validate")
+@PATHS
+@FORMAT
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.pass_context
+def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
+    """Check course sources and report every problem found.
+
+    PATH is a course folder, its course.yaml, or a folder of courses (default: ./courses)."""
+    from .pipeline import check
+    report = Report()
+    folders = _course_folders(paths)
+    for folder in folders:
+        check(folder, report)
+    _print_report(report, fmt, [display_path(f) for f in folders], sys.stdout, ctx.obj["quiet"])
+    ctx.exit(EXIT_INVALID if report.fails(strict) else EXIT_OK)
+
+
+@main.command("build")
+@PATHS
+@click.option("--target", "targets", multiple=True, type=click.Choice(["scorm12"]),
+              help="Package standard (repeatable). Default: scorm12.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("build"), show_default=True, help="Folder for the packages.")
+@click.option("--control-files", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of SCORM schema files (.xsd/.dtd) to ship at the package root.")
+@FORMAT
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.pass_context
+def build_cmd(ctx: click.Context, paths: tuple[Path, ...], targets: tuple[str, ...],
+              out_dir: Path, control_files: Path | None, fmt: str, strict: bool) -> None:
+    """Validate and package courses (default: every course under ./courses into ./build)."""
+    from .package import DEFAULT_TARGET
+    from .pipeline import build, check
+    report = Report()
+    folders = _course_folders(paths)
+    checked = [check(folder, report) for folder in folders]
+    written: list[Path] = []
+    if not report.fails(strict):
+        for item in checked:
+            written += build(item, list(targets) or [DEFAULT_TARGET], out_dir, report,
+                             control_files.resolve() if control_files else None)
+    _print_report(report, fmt, [display_path(f) for f in folders], sys.stderr, ctx.obj["quiet"])
+    if report.fails(strict):
+        ctx.exit(EXIT_INVALID)
+    if not ctx.obj["quiet"]:
+        for path in written:
+            size = path.stat().st_size
+            click.echo(f"built {display_path(path)} ({size / 1024:.1f} KB)")
+    ctx.exit(EXIT_OK)

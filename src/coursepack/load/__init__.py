@@ -1,0 +1,1 @@
+"""Readers: turn source files into the course model, reporting every problem found."""

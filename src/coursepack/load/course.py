@@ -1,0 +1,107 @@
+"""Read a course folder (course.yaml and the lessons it lists) into the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import schema
+from ..diagnostics import Report, Source, display_path
+from ..model import Author, Completion, Course, Lesson, Module
+from .files import read_text, resolve_inside
+from .lesson import read_lesson
+from .yamlpos import parse_yaml
+
+COURSE_FILE = "course.yaml"
+
+
+def find_courses(paths: list[Path]) -> list[Path]:
+    """Course folders under the given paths (a folder holding course.yaml, or its parents)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_file() and path.name == COURSE_FILE:
+            found.append(path.parent)
+        elif (path / COURSE_FILE).is_file():
+            found.append(path)
+        elif path.is_dir():
+            found.extend(sorted(p.parent for p in path.glob(f"*/{COURSE_FILE}")))
+    unique: list[Path] = []
+    for course in found:
+        if course.resolve() not in {c.resolve() for c in unique}:
+            unique.append(course)
+    return unique
+
+
+def load_course(folder: Path, report: Report) -> Course | None:
+    """Load one course. Every problem goes into report; None when any error was found."""
+    errors_before = report.errors
+    course_file = folder / COURSE_FILE
+    source = Source(display_path(course_file))
+    text = read_text(course_file, report)
+    if text is None:
+        return None
+    doc = parse_yaml(text, source, report)
+    if doc is None:
+        return None
+    if doc.data is None:
+        report.error("empty-file", "course.yaml is empty", source.at(1, 1),
+                     "start from `coursepack new` or the example in docs/course-format.md")
+        return None
+    if not isinstance(doc.data, dict):
+        report.error("wrong-type", "course.yaml should be a mapping of keys to values",
+                     doc.pos(()), "see docs/course-format.md for the layout")
+        return None
+    schema.check(doc, schema.COURSE, report, "course.yaml")
+    data = doc.data
+
+    modules: list[Module] = []
+    seen_lessons: dict[Path, Source] = {}
+    for m_index, m in enumerate(data.get("modules") or []):
+        if not isinstance(m, dict):
+            continue
+        lessons: list[Lesson] = []
+        refs = m.get("lessons") if isinstance(m.get("lessons"), list) else []
+        for l_index, ref in enumerate(refs):
+            path_key = ("modules", m_index, "lessons", l_index)
+            rel = ref.get("file") if isinstance(ref, dict) else ref
+            if not isinstance(rel, str):
+                continue
+            where = doc.pos(path_key + (("file",) if isinstance(ref, dict) else ()))
+            path = resolve_inside(folder, rel, where, report, "lesson file")
+            if path is None:
+                continue
+            if path in seen_lessons:
+                report.error("duplicate-lesson", f"lesson file '{rel}' is listed twice", where,
+                             f"it is already listed at {seen_lessons[path]}")
+                continue
+            seen_lessons[path] = where
+            lesson = read_lesson(path, report)
+            if lesson is not None:
+                lessons.append(lesson)
+        modules.append(Module(
+            id=str(m.get("id", "")), title=str(m.get("title", "")),
+            description=str(m.get("description") or ""), lessons=tuple(lessons),
+            source=doc.pos(("modules", m_index))))
+
+    control = data.get("control_files")
+    control_dir = None
+    if isinstance(control, str):
+        control_dir = (folder / control).resolve()
+        if not control_dir.is_dir():
+            report.error("missing-file", f"control_files folder '{control}' does not exist",
+                         doc.pos(("control_files",)),
+                         "name a folder of SCORM .xsd/.dtd files inside the course")
+            control_dir = None
+
+    if report.errors > errors_before:
+        return None
+    completion = data.get("completion") or {}
+    return Course(
+        id=data["id"], title=data["title"], language=data["language"],
+        version=data["version"], description=data.get("description") or "",
+        authors=tuple(Author(a["name"], a.get("email") or "", a.get("role") or "")
+                      for a in data.get("authors") or []),
+        completion=Completion(completion.get("rule", "all-lessons"),
+                              completion.get("percent", 100)),
+        modules=tuple(modules), root=folder.resolve(), source=source,
+        control_files=control_dir,
+    )

@@ -1,0 +1,89 @@
+"""Reading source files safely: paths stay inside the course folder, text is UTF-8."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path, PurePosixPath
+
+from ..diagnostics import Report, Source, display_path
+
+MAX_SOURCE_BYTES = 20 * 1024 * 1024
+
+
+def resolve_inside(root: Path, ref: str, where: Source, report: Report, what: str) -> Path | None:
+    """Resolve a path written in a source file; it must name a regular file in root."""
+    if "\\" in ref:
+        report.error("bad-path", f"{what} '{ref}' uses backslashes", where,
+                     "write paths with forward slashes: lessons/intro.md")
+        return None
+    pure = PurePosixPath(ref)
+    if pure.is_absolute() or (len(ref) > 1 and ref[1] == ":"):
+        report.error("path-outside-course", f"{what} '{ref}' is an absolute path", where,
+                     "write the path relative to the course folder")
+        return None
+    base = root.resolve()
+    target = (base / pure)
+    try:
+        real = target.resolve()
+    except (OSError, RuntimeError):
+        report.error("bad-path", f"{what} '{ref}' cannot be resolved", where)
+        return None
+    if real != base and base not in real.parents:
+        report.error("path-outside-course", f"{what} '{ref}' points outside the course folder",
+                     where, "keep every file the course uses inside its folder")
+        return None
+    try:
+        mode = real.stat().st_mode
+    except OSError:
+        report.error("missing-file", f"{what} '{ref}' does not exist", where,
+                     _nearby_hint(real))
+        return None
+    if not stat.S_ISREG(mode):
+        report.error("not-a-file", f"{what} '{ref}' is not a regular file", where)
+        return None
+    return real
+
+
+def _nearby_hint(path: Path) -> str:
+    import difflib
+    folder = path.parent
+    if not folder.is_dir():
+        return f"the folder '{display_path(folder)}' does not exist either"
+    names = sorted(p.name for p in folder.iterdir())
+    close = difflib.get_close_matches(path.name, names, n=1)
+    return f"did you mean '{close[0]}'?" if close else "check the file name"
+
+
+def read_text(path: Path, report: Report) -> str | None:
+    """Read a UTF-8 text file (a BOM is allowed); report bad encodings with their place."""
+    where = Source(display_path(path))
+    try:
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            report.error("file-too-large", f"file is {size // (1024 * 1024)} MB; the limit for "
+                         f"a source file is {MAX_SOURCE_BYTES // (1024 * 1024)} MB", where)
+            return None
+        raw = path.read_bytes()
+    except OSError as exc:
+        report.error("unreadable-file", f"cannot read file: {exc.strerror}", where)
+        return None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        report.error("bad-encoding", "file is UTF-16; coursepack reads UTF-8", where.at(1, 1),
+                     "save the file as UTF-8")
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[:exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        report.error("bad-encoding", f"invalid UTF-8 byte 0x{raw[exc.start]:02x}",
+                     where.at(line, column), "save the file as UTF-8")
+        return None
+    if "\x00" in text:
+        before = text[:text.index("\x00")]
+        report.error("binary-file", "file contains NUL bytes; is it a text file?",
+                     where.at(before.count("\n") + 1, len(before) - before.rfind("\n")))
+        return None
+    text = text.removeprefix("\ufeff")
+    return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -1,0 +1,127 @@
+"""Lesson Markdown (CommonMark) to HTML, with the checks that need the parsed document.
+
+Each lesson is parsed once. Local links and images are resolved inside the course folder:
+images become package assets, links to other lesson files become in-page links.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from markdown_it import MarkdownIt
+
+from .diagnostics import Report, Source
+from .load.files import resolve_inside
+from .model import Asset, Course, Lesson
+
+_SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
+
+
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    return md
+
+
+_MD = _parser()
+
+
+@dataclass
+class LessonBody:
+    html: str
+    assets: list[Asset] = field(default_factory=list)
+
+
+def lesson_anchor(lesson_id: str) -> str:
+    return f"lesson-{lesson_id}"
+
+
+def process_lessons(course: Course, report: Report) -> dict[str, LessonBody]:
+    """Parse every lesson once; report problems; return the HTML body of each lesson."""
+    by_path = {lesson.path: lesson for lesson in course.lessons}
+    return {lesson.id: _process(lesson, course, by_path, report) for lesson in course.lessons}
+
+
+def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
+             report: Report) -> LessonBody:
+    tokens = _MD.parse(lesson.markdown)
+    body = LessonBody("")
+    last_level = 1
+    for i, token in enumerate(tokens):
+        line = lesson.body_line + (token.map[0] if token.map else 0)
+        where = Source(lesson.source.file, line, 1)
+        if token.type == "heading_open":
+            level = int(token.tag[1])
+            if level == 1:
+                report.warning("heading-h1", "lesson body uses a level-1 heading", where,
+                               "the lesson title is the page's h1; start sections at '##'")
+            elif level > last_level + 1:
+                report.warning("heading-skip", f"heading jumps from level {last_level} "
+                               f"to level {level}", where,
+                               f"use '{'#' * (last_level + 1)}' here so screen-reader users "
+                               "can follow the outline")
+            last_level = level
+            token.tag = f"h{min(level + 1, 6)}" if level == 1 else token.tag
+            if i + 2 < len(tokens) and tokens[i + 2].type == "heading_close":
+                tokens[i + 2].tag = token.tag
+        if token.type == "inline" and token.children:
+            for child in token.children:
+                if child.type == "link_open":
+                    _fix_link(child, lesson, course, by_path, where, report)
+                elif child.type == "image":
+                    _fix_image(child, lesson, course, body, where, report)
+    body.html = _MD.renderer.render(tokens, _MD.options, {})
+    return body
+
+
+def _local_target(lesson: Lesson, course: Course, url: str) -> str:
+    """A URL written in a lesson, as a path relative to the course folder."""
+    lesson_dir = lesson.path.parent.relative_to(course.root).as_posix()
+    return posixpath.normpath(posixpath.join(lesson_dir, unquote(url)))
+
+
+def _fix_link(token, lesson, course, by_path, where: Source, report: Report) -> None:
+    href = token.attrGet("href") or ""
+    parts = urlsplit(href)
+    if parts.scheme:
+        if parts.scheme.lower() not in _SAFE_SCHEMES:
+            report.error("unsafe-link", f"link uses the '{parts.scheme}:' scheme", where,
+                         "only http, https, mailto and tel links are allowed")
+            token.attrSet("href", "#")
+        else:
+            token.attrSet("rel", "noopener")
+        return
+    if href.startswith("#") or not parts.path:
+        return
+    rel = _local_target(lesson, course, parts.path)
+    target = resolve_inside(course.root, rel, where, report, "link target")
+    if target is None:
+        return
+    if target in by_path:
+        token.attrSet("href", "#" + lesson_anchor(by_path[target].id))
+    else:
+        report.error("link-to-file", f"link to '{parts.path}' is not a lesson of this course",
+                     where, "link to a lesson file listed in course.yaml, or to a web page")
+
+
+def _fix_image(token, lesson, course, body: LessonBody, where: Source, report: Report) -> None:
+    src = token.attrGet("src") or ""
+    parts = urlsplit(src)
+    alt = "".join(c.content for c in token.children or [] if c.type == "text")
+    if not alt.strip():
+        report.warning("image-alt", f"image '{src}' has no alternative text", where,
+                       "describe the image: ![what it shows](path.png)")
+    if parts.scheme or src.startswith("//"):
+        report.error("external-resource", f"image '{src}' is loaded from outside the package",
+                     where, "download the image into the course folder and link it by path")
+        return
+    rel = _local_target(lesson, course, parts.path)
+    path = resolve_inside(course.root, rel, where, report, "image")
+    if path is None:
+        return
+    href = "assets/" + re.sub(r"[^A-Za-z0-9._/-]", "_", rel)
+    body.assets.append(Asset(path, href))
+    token.attrSet("src", href)

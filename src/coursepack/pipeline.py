@@ -1,0 +1,57 @@
+"""The one orchestrator: load -> validate -> render -> package, per course."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import markdown, validate
+from .diagnostics import Report
+from .load.course import load_course
+from .markdown import LessonBody
+from .model import Course
+from .package import TARGETS
+from .package.archive import write_zip
+from .render import render_pages
+
+
+@dataclass
+class Checked:
+    folder: Path
+    course: Course | None
+    bodies: dict[str, LessonBody] = field(default_factory=dict)
+    ok: bool = False
+
+
+def check(folder: Path, report: Report) -> Checked:
+    """Load and validate one course; every problem goes into report."""
+    errors_before = report.errors
+    course = load_course(folder, report)
+    if course is None:
+        return Checked(folder, None)
+    validate.check_course(course, report)
+    bodies = markdown.process_lessons(course, report)
+    return Checked(folder, course, bodies, ok=report.errors == errors_before)
+
+
+def output_name(course: Course, target: str) -> str:
+    return f"{course.id}-{target}.zip"
+
+
+def build(checked: Checked, targets: list[str], out_dir: Path, report: Report,
+          control_files: Path | None = None) -> list[Path]:
+    """Render and package a course that passed its checks; returns the zips written."""
+    assert checked.ok and checked.course is not None
+    course = checked.course
+    written = []
+    for name in targets:
+        target = TARGETS[name]
+        scos = target.pages(course)
+        files = render_pages(course, checked.bodies, scos, target.STANDARD, report)
+        if files is None:
+            return written
+        entries = target.package_files(course, scos, files, control_files)
+        path = out_dir / output_name(course, name)
+        write_zip(path, entries)
+        written.append(path)
+    return written

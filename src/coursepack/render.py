@@ -1,0 +1,99 @@
+"""Render the course to files in memory: pages from Jinja2 templates plus the runtime."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined,
+                    TemplateError, select_autoescape)
+from markupsafe import Markup
+
+from .diagnostics import Report, Source, display_path
+from .markdown import LessonBody, lesson_anchor
+from .model import Course
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+RUNTIME_DIR = PACKAGE_DIR / "runtime"
+RUNTIME_FILES = ("coursepack.css", "coursepack.js")
+LAUNCH_PAGE = "index.html"
+
+
+def default_templates_dir() -> Path:
+    """The default theme: inside the installed package, or top-level in a source checkout."""
+    for candidate in (PACKAGE_DIR / "templates", PACKAGE_DIR.parent.parent / "templates"):
+        if (candidate / "page.html").is_file():
+            return candidate
+    raise FileNotFoundError("coursepack's default templates are missing from this install")
+
+
+@lru_cache(maxsize=8)
+def environment(override_dir: Path | None) -> Environment:
+    """One compiled environment per template folder, reused for every page of a process."""
+    defaults = FileSystemLoader(str(default_templates_dir()))
+    loaders = [FileSystemLoader(str(override_dir))] if override_dir else []
+    loaders += [PrefixLoader({"default": defaults}), defaults]
+    env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(default=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=True)
+    env.globals["anchor"] = lesson_anchor
+    return env
+
+
+@lru_cache(maxsize=None)
+def runtime_file(name: str) -> bytes:
+    return (RUNTIME_DIR / name).read_bytes()
+
+
+@dataclass(frozen=True)
+class Page:
+    """One launchable page (a SCO): some or all of the course's lessons."""
+    href: str
+    id: str
+    title: str
+    module_ids: tuple[str, ...]
+
+
+def page_data(course: Course, page: Page, standard: str) -> Markup:
+    """The JSON block the runtime reads; '<' is escaped so it cannot close the script."""
+    modules = [m for m in course.modules if m.id in page.module_ids]
+    lessons = [lesson for m in modules for lesson in m.lessons]
+    data = {
+        "v": 1,
+        "standard": standard,
+        "course": {"id": course.id, "title": course.title},
+        "sco": page.id,
+        "lessons": [{"id": lesson.id, "title": lesson.title} for lesson in lessons],
+        "completion": {"needed": course.completion.lessons_needed(len(lessons))},
+    }
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def render_pages(course: Course, bodies: dict[str, LessonBody], pages: list[Page],
+                 standard: str, report: Report) -> dict[str, bytes] | None:
+    """Every file of the package except the manifest, as bytes keyed by package path."""
+    override = course.root / "templates"
+    env = environment(override if override.is_dir() else None)
+    files: dict[str, bytes] = {f"runtime/{name}": runtime_file(name) for name in RUNTIME_FILES}
+    try:
+        template = env.get_template("page.html")
+        for page in pages:
+            modules = [m for m in course.modules if m.id in page.module_ids]
+            html = template.render(course=course, modules=modules, page=page, bodies=bodies,
+                                   data=page_data(course, page, standard),
+                                   lang=course.language)
+            files[page.href] = html.encode("utf-8")
+    except TemplateError as exc:
+        name = getattr(exc, "filename", None) or getattr(exc, "name", None) or "templates"
+        line = getattr(exc, "lineno", 0) or 0
+        report.error("template-error", f"template error: {exc.message or exc}",
+                     Source(display_path(name), line, 1 if line else 0),
+                     "check the course's templates/ folder against the default theme")
+        return None
+    for body in bodies.values():
+        for asset in body.assets:
+            files[asset.href] = asset.path.read_bytes()
+    return files

@@ -1,0 +1,284 @@
+"""Declarative field tables for the YAML sources, and the checker that walks them.
+
+The same tables drive the loader's checks and (later) the JSON Schemas for editors, so
+there is one place that says which keys exist, their types and what they mean.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from .diagnostics import Report
+from .load.yamlpos import YamlDoc
+
+ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$"
+
+
+@dataclass(frozen=True)
+class Str:
+    pattern: str | None = None
+    choices: tuple[str, ...] = ()
+    max_length: int | None = None
+    pattern_hint: str = ""
+    json_name = "string"
+
+
+@dataclass(frozen=True)
+class Int:
+    minimum: int | None = None
+    maximum: int | None = None
+    json_name = "integer"
+
+
+@dataclass(frozen=True)
+class Bool:
+    json_name = "boolean"
+
+
+@dataclass(frozen=True)
+class List:
+    item: object
+    min_items: int = 0
+    json_name = "array"
+
+
+@dataclass(frozen=True)
+class Obj:
+    fields: dict
+    json_name = "object"
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """A value that may take one of several shapes (e.g. a path or an object)."""
+    options: tuple
+    json_name = "value"
+
+
+@dataclass(frozen=True)
+class Field:
+    type: object
+    doc: str
+    required: bool = False
+    default: object = None
+
+
+def _describe(kind) -> str:
+    if isinstance(kind, OneOf):
+        return " or ".join(_describe(o) for o in kind.options)
+    return {"string": "text", "integer": "a whole number", "boolean": "true or false",
+            "array": "a list", "object": "a mapping of keys to values"}[kind.json_name]
+
+
+def _type_name(value) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return "a number"
+    if isinstance(value, float):
+        return "a decimal number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def check(doc: YamlDoc, kind, report: Report, what: str, path: tuple = ()) -> bool:
+    """Check the value at path against kind; report every problem. True when it fits."""
+    value = doc.data
+    for step in path:
+        value = value[step]
+    return _check(doc, value, kind, report, what, path)
+
+
+def _matches(value, kind) -> bool:
+    if isinstance(kind, Str):
+        return isinstance(value, str)
+    if isinstance(kind, Int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(kind, Bool):
+        return isinstance(value, bool)
+    if isinstance(kind, List):
+        return isinstance(value, list)
+    if isinstance(kind, Obj):
+        return isinstance(value, dict)
+    return any(_matches(value, o) for o in kind.options)
+
+
+def _check(doc: YamlDoc, value, kind, report: Report, what: str, path: tuple) -> bool:
+    where = doc.pos(path)
+    label = _label(what, path)
+    if isinstance(kind, OneOf):
+        for option in kind.options:
+            if _matches(value, option):
+                return _check(doc, value, option, report, what, path)
+    if not _matches(value, kind):
+        hint = ""
+        if isinstance(kind, Str) and isinstance(value, (int, float, bool)):
+            hint = f"put the value in quotes: \"{value}\""
+        report.error("wrong-type", f"{label} should be {_describe(kind)}, found {_type_name(value)}",
+                     where, hint)
+        return False
+    ok = True
+    if isinstance(kind, Str):
+        if kind.choices and value not in kind.choices:
+            report.error("bad-value", f"{label} is '{value}', expected one of: "
+                         f"{', '.join(kind.choices)}", where, did_you_mean(value, kind.choices))
+            ok = False
+        elif kind.pattern and not re.match(kind.pattern, value):
+            report.error("bad-value", f"{label} '{value}' is not valid", where, kind.pattern_hint)
+            ok = False
+        elif kind.max_length and len(value) > kind.max_length:
+            report.error("too-long", f"{label} is {len(value)} characters long, "
+                         f"the limit is {kind.max_length}", where)
+            ok = False
+        elif not value.strip():
+            report.error("empty-value", f"{label} is empty", where)
+            ok = False
+    elif isinstance(kind, Int):
+        if kind.minimum is not None and value < kind.minimum or \
+                kind.maximum is not None and value > kind.maximum:
+            report.error("out-of-range", f"{label} is {value}, expected "
+                         f"{kind.minimum} to {kind.maximum}", where)
+            ok = False
+    elif isinstance(kind, List):
+        if len(value) < kind.min_items:
+            report.error("empty-list", f"{label} needs at least {kind.min_items} "
+                         f"entr{'y' if kind.min_items == 1 else 'ies'}", where)
+            ok = False
+        for i, item in enumerate(value):
+            ok = _check(doc, item, kind.item, report, what, path + (i,)) and ok
+    elif isinstance(kind, Obj):
+        for key in value:
+            if key not in kind.fields:
+                report.error("unknown-key", f"unknown key '{key}' in {_label(what, path)}",
+                             doc.key_pos(path + (key,)),
+                             did_you_mean(key, kind.fields) or
+                             f"allowed keys: {', '.join(kind.fields)}")
+                ok = False
+        for name, spec in kind.fields.items():
+            if name in value:
+                if value[name] is None and not spec.required:
+                    continue
+                ok = _check(doc, value[name], spec.type, report, what, path + (name,)) and ok
+            elif spec.required:
+                report.error("missing-key", f"{_label(what, path)} needs the key '{name}'",
+                             where, f"add '{name}:' ({spec.doc})")
+                ok = False
+    return ok
+
+
+def _label(what: str, path: tuple) -> str:
+    if not path:
+        return what
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
+    return f"'{text}'"
+
+
+def to_json_schema(kind) -> dict:
+    """JSON Schema (draft 2020-12) for a field table, for editors."""
+    if isinstance(kind, OneOf):
+        return {"anyOf": [to_json_schema(o) for o in kind.options]}
+    out: dict = {"type": kind.json_name}
+    if isinstance(kind, Str):
+        if kind.choices:
+            out["enum"] = list(kind.choices)
+        if kind.pattern:
+            out["pattern"] = kind.pattern
+        if kind.max_length:
+            out["maxLength"] = kind.max_length
+        out["minLength"] = 1
+    elif isinstance(kind, Int):
+        if kind.minimum is not None:
+            out["minimum"] = kind.minimum
+        if kind.maximum is not None:
+            out["maximum"] = kind.maximum
+    elif isinstance(kind, List):
+        out["items"] = to_json_schema(kind.item)
+        if kind.min_items:
+            out["minItems"] = kind.min_items
+    elif isinstance(kind, Obj):
+        out["additionalProperties"] = False
+        out["properties"] = {}
+        for name, spec in kind.fields.items():
+            prop = to_json_schema(spec.type)
+            prop["description"] = spec.doc
+            if spec.default is not None:
+                prop["default"] = spec.default
+            out["properties"][name] = prop
+        required = [n for n, s in kind.fields.items() if s.required]
+        if required:
+            out["required"] = required
+    return out
+
+
+# ---- the tables ------------------------------------------------------------------------
+
+ID = Str(pattern=ID_PATTERN, max_length=64,
+         pattern_hint="use lowercase letters, digits and hyphens, starting and ending "
+                      "with a letter or digit (e.g. 'intro-to-care')")
+
+AUTHOR = Obj({
+    "name": Field(Str(), "the author's name", required=True),
+    "email": Field(Str(), "contact address"),
+    "role": Field(Str(), "e.g. 'Subject expert'"),
+})
+
+COMPLETION = Obj({
+    "rule": Field(Str(choices=("all-lessons", "percent-lessons")),
+                  "when the course counts as completed", default="all-lessons"),
+    "percent": Field(Int(1, 100), "for 'percent-lessons': share of lessons to visit",
+                     default=100),
+})
+
+LESSON_REF = OneOf((
+    Str(),
+    Obj({"file": Field(Str(), "path of the lesson file, relative to course.yaml",
+                       required=True)}),
+))
+
+MODULE = Obj({
+    "id": Field(ID, "stable identifier of the module", required=True),
+    "title": Field(Str(max_length=200), "module title shown in the contents", required=True),
+    "description": Field(Str(), "one or two sentences about the module"),
+    "lessons": Field(List(LESSON_REF, min_items=1), "lesson files, in order", required=True),
+})
+
+COURSE = Obj({
+    "id": Field(ID, "stable identifier; names the package and the SCORM manifest",
+                required=True),
+    "title": Field(Str(max_length=200), "course title", required=True),
+    "language": Field(Str(pattern=LANGUAGE_PATTERN,
+                          pattern_hint="use a BCP 47 language tag such as 'en' or 'en-GB'"),
+                      "BCP 47 language tag of the content", required=True),
+    "version": Field(Str(max_length=20), "version of the course, e.g. \"1.2.0\"",
+                     required=True),
+    "description": Field(Str(), "what the course is about"),
+    "authors": Field(List(AUTHOR), "who wrote the course"),
+    "completion": Field(COMPLETION, "completion rule reported to the LMS"),
+    "control_files": Field(Str(), "folder of SCORM schema files to ship at the package root"),
+    "modules": Field(List(MODULE, min_items=1), "the course's modules, in order",
+                     required=True),
+})
+
+FRONT_MATTER = Obj({
+    "title": Field(Str(max_length=200), "lesson title (the page heading)", required=True),
+    "id": Field(ID, "stable identifier; defaults to the file name without extension"),
+    "summary": Field(Str(), "one sentence shown under the title"),
+    "minutes": Field(Int(1, 600), "estimated time to complete, in minutes"),
+})
