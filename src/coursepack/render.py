@@ -72,6 +72,18 @@ def page_data(course: Course, page: Page, standard: str) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
+def _template_position(exc: TemplateError) -> Source:
+    """Where in a template an error arose: syntax errors say so; for errors while rendering,
+    Jinja puts the template's file and line into the traceback."""
+    name, line = getattr(exc, "filename", None), getattr(exc, "lineno", 0) or 0
+    tb = exc.__traceback__
+    while tb is not None and not getattr(exc, "filename", None):
+        if tb.tb_frame.f_code.co_filename.endswith(".html"):  # the innermost template wins
+            name, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
+        tb = tb.tb_next
+    return Source(display_path(name), line, 1) if name else Source("templates")
+
+
 def render_pages(course: Course, bodies: dict[str, LessonBody], pages: list[Page],
                  standard: str, report: Report) -> dict[str, bytes] | None:
     """Every file of the package except the manifest, as bytes keyed by package path."""
@@ -87,10 +99,8 @@ def render_pages(course: Course, bodies: dict[str, LessonBody], pages: list[Page
                                    lang=course.language)
             files[page.href] = html.encode("utf-8")
     except TemplateError as exc:
-        name = getattr(exc, "filename", None) or getattr(exc, "name", None) or "templates"
-        line = getattr(exc, "lineno", 0) or 0
         report.error("template-error", f"template error: {exc.message or exc}",
-                     Source(display_path(name), line, 1 if line else 0),
+                     _template_position(exc),
                      "check the course's templates/ folder against the default theme")
         return None
     for body in bodies.values():

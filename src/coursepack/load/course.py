@@ -14,6 +14,12 @@ from .yamlpos import parse_yaml
 COURSE_FILE = "course.yaml"
 
 
+def text_of(mapping, key: str, default: str = "") -> str:
+    """A text value from raw YAML data, or default where it is missing or of another type."""
+    value = mapping.get(key) if isinstance(mapping, dict) else None
+    return value if isinstance(value, str) else default
+
+
 def find_courses(paths: list[Path]) -> list[Path]:
     """Course folders under the given paths (a folder holding course.yaml, or its parents)."""
     found: list[Path] = []
@@ -32,8 +38,11 @@ def find_courses(paths: list[Path]) -> list[Path]:
 
 
 def load_course(folder: Path, report: Report) -> Course | None:
-    """Load one course. Every problem goes into report; None when any error was found."""
-    errors_before = report.errors
+    """Load one course; every problem goes into report.
+
+    Returns the course as far as it could be read (None when course.yaml itself is unusable),
+    so that the rules over the whole course still run; only a course whose checks found no
+    error is rendered."""
     course_file = folder / COURSE_FILE
     source = Source(display_path(course_file))
     text = read_text(course_file, report)
@@ -78,8 +87,8 @@ def load_course(folder: Path, report: Report) -> Course | None:
             if lesson is not None:
                 lessons.append(lesson)
         modules.append(Module(
-            id=str(m.get("id", "")), title=str(m.get("title", "")),
-            description=str(m.get("description") or ""), lessons=tuple(lessons),
+            id=text_of(m, "id"), title=text_of(m, "title"),
+            description=text_of(m, "description"), lessons=tuple(lessons),
             source=doc.pos(("modules", m_index))))
 
     control = data.get("control_files")
@@ -92,16 +101,17 @@ def load_course(folder: Path, report: Report) -> Course | None:
                          "name a folder of SCORM .xsd/.dtd files inside the course")
             control_dir = None
 
-    if report.errors > errors_before:
-        return None
-    completion = data.get("completion") or {}
+    completion = data.get("completion") if isinstance(data.get("completion"), dict) else {}
+    authors = data.get("authors") if isinstance(data.get("authors"), list) else []
+    percent = completion.get("percent", 100)
     return Course(
-        id=data["id"], title=data["title"], language=data["language"],
-        version=data["version"], description=data.get("description") or "",
-        authors=tuple(Author(a["name"], a.get("email") or "", a.get("role") or "")
-                      for a in data.get("authors") or []),
-        completion=Completion(completion.get("rule", "all-lessons"),
-                              completion.get("percent", 100)),
+        id=text_of(data, "id"), title=text_of(data, "title"),
+        language=text_of(data, "language", "en"),
+        version=text_of(data, "version"), description=text_of(data, "description"),
+        authors=tuple(Author(text_of(a, "name"), text_of(a, "email"), text_of(a, "role"))
+                      for a in authors if isinstance(a, dict)),
+        completion=Completion(text_of(completion, "rule", "all-lessons"),
+                              percent if isinstance(percent, int) else 100),
         modules=tuple(modules), root=folder.resolve(), source=source,
         control_files=control_dir,
     )

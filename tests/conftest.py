@@ -1,0 +1,86 @@
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from coursepack.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "courses" / "leadership-in-social-care"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip on a developer's machine when a real part is missing; fail in CI."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: this may not be skipped)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def scorm_schemas() -> Path:
+    """The official SCORM XSDs: $COURSEPACK_SCORM_SCHEMAS, or ../shared/scorm-schemas."""
+    folder = Path(os.environ.get("COURSEPACK_SCORM_SCHEMAS", REPO.parent / "shared" / "scorm-schemas"))
+    need((folder / "scorm12" / "imscp_rootv1p1p2.xsd").is_file(),
+         f"SCORM schema folder not found at {folder}; set COURSEPACK_SCORM_SCHEMAS")
+    return folder
+
+
+def write_course(root: Path, files: dict[str, str]) -> Path:
+    """Write a course from {relative path: text}; text is dedented."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+MINIMAL = {
+    "course.yaml": """
+        id: tiny
+        title: Tiny course
+        language: en
+        version: "1.0"
+        modules:
+          - id: only
+            title: Only module
+            lessons:
+              - lessons/one.md
+              - lessons/two.md
+        """,
+    "lessons/one.md": """
+        ---
+        title: First lesson
+        ---
+
+        ## Hello
+
+        Some *text*.
+        """,
+    "lessons/two.md": """
+        ---
+        title: Second lesson
+        minutes: 3
+        ---
+
+        Back to [the first](one.md).
+        """,
+}
+
+
+@pytest.fixture
+def tiny(tmp_path) -> Path:
+    return write_course(tmp_path / "tiny", MINIMAL)
+
+
+@pytest.fixture
+def cli():
+    runner = CliRunner()
+
+    def run(*args, **kw):
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False, **kw)
+    return run

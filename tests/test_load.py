@@ -1,0 +1,123 @@
+"""Readers: positions from the first byte, and a diagnostic (never a traceback) for bad input."""
+
+from pathlib import Path
+
+import pytest
+
+from conftest import MINIMAL, write_course
+from coursepack.diagnostics import Report
+from coursepack.load.course import load_course
+
+
+def load(folder: Path):
+    report = Report()
+    return load_course(folder, report), report
+
+
+def codes(report):
+    return [(d.code, Path(d.file).name, d.line) for d in report.sorted()]
+
+
+def test_model_keeps_source_positions(tiny):
+    course, report = load(tiny)
+    assert report.items == []
+    module = course.modules[0]
+    assert (module.source.line, module.source.column) == (6, 5)
+    assert [lesson.id for lesson in course.lessons] == ["one", "two"]
+    assert course.lessons[0].body_line == 4
+    assert course.lessons[1].minutes == 3
+    assert course.source.file.endswith("course.yaml")
+
+
+@pytest.mark.parametrize("text, code, line", [
+    ("id: x\ntitle: [unclosed\n", "yaml-syntax", 3),
+    ("id: x\n\ttitle: tab\n", "yaml-syntax", 2),
+    ("id: a\nid: b\n", "duplicate-key", 2),
+    ("- just\n- a list\n", "wrong-type", 1),
+    ("", "empty-file", 1),
+])
+def test_broken_course_yaml(tmp_path, text, code, line):
+    (tmp_path / "course.yaml").write_text(text)
+    _, report = load(tmp_path)
+    assert report.errors
+    assert (code, "course.yaml", line) in codes(report)
+
+
+def test_missing_required_keys_are_all_listed(tmp_path):
+    (tmp_path / "course.yaml").write_text("title: Only a title\n")
+    _, report = load(tmp_path)
+    missing = sorted(d.message.split("'")[-2] for d in report.items if d.code == "missing-key")
+    assert missing == ["id", "language", "modules", "version"]
+
+
+def test_number_where_text_expected_gets_a_quoting_hint(tmp_path):
+    files = dict(MINIMAL)
+    files["course.yaml"] = MINIMAL["course.yaml"].replace('version: "1.0"', "version: 1.0")
+    _, report = load(write_course(tmp_path, files))
+    [d] = report.items
+    assert (d.code, d.line, d.column) == ("wrong-type", 4, 10)
+    assert d.hint == 'put the value in quotes: "1.0"'
+
+
+def test_paths_may_not_leave_the_course(tmp_path):
+    (tmp_path / "secret.md").write_text("---\ntitle: Outside\n---\n")
+    files = dict(MINIMAL)
+    files["course.yaml"] = MINIMAL["course.yaml"].replace(
+        "lessons/two.md", "../secret.md").replace("lessons/one.md", "/etc/passwd")
+    _, report = load(write_course(tmp_path / "c", files))
+    assert [d.code for d in report.sorted()] == ["path-outside-course", "path-outside-course"]
+
+
+def test_symlink_leading_outside_is_refused(tmp_path):
+    (tmp_path / "outside.md").write_text("---\ntitle: Outside\n---\n")
+    course = write_course(tmp_path / "c", MINIMAL)
+    (course / "lessons" / "two.md").unlink()
+    (course / "lessons" / "two.md").symlink_to(tmp_path / "outside.md")
+    _, report = load(course)
+    assert [d.code for d in report.items] == ["path-outside-course"]
+
+
+def test_missing_lesson_file_suggests_a_close_name(tmp_path):
+    files = dict(MINIMAL)
+    files["course.yaml"] = MINIMAL["course.yaml"].replace("lessons/two.md", "lessons/tow.md")
+    _, report = load(write_course(tmp_path, files))
+    [d] = report.items
+    assert d.code == "missing-file" and d.hint == "did you mean 'two.md'?"
+
+
+@pytest.mark.parametrize("raw, code, line", [
+    (b"---\ntitle: ok\n---\nbad \xff byte\n", "bad-encoding", 4),
+    (b"\xff\xfe-\x00-\x00", "bad-encoding", 1),
+    (b"---\ntitle: x\n---\n\x00\x01binary", "binary-file", 4),
+    (b"---\ntitle: never closed\n", "front-matter-unclosed", 1),
+    (b"no front matter at all\n", "front-matter-missing", 1),
+    (b"---\ntitle: x\nunknwon: 1\n---\n", "unknown-key", 3),
+    (b"---\ntitle: x\n  bad: indent\n---\n", "yaml-syntax", 3),
+])
+def test_broken_lessons(tmp_path, raw, code, line):
+    course = write_course(tmp_path, MINIMAL)
+    (course / "lessons" / "one.md").write_bytes(raw)
+    result, report = load(course)
+    assert [lesson.id for lesson in result.lessons] == ["two"]  # the rest is still read
+    assert (code, "one.md", line) in codes(report)
+
+
+def test_bom_and_crlf_are_read(tmp_path):
+    course = write_course(tmp_path, MINIMAL)
+    (course / "lessons" / "one.md").write_bytes(
+        "\ufeff---\r\ntitle: Crlf\r\n---\r\n\r\nBody\r\n".encode())
+    result, report = load(course)
+    assert report.items == []
+    assert result.lessons[0].title == "Crlf"
+    assert result.lessons[0].markdown == "\nBody\n"
+
+
+def test_anchor_bomb_is_stopped(tmp_path):
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, 9):
+        prev = chr(ord("a") + i - 1)
+        name = chr(ord("a") + i)
+        lines.append(f"{name}: &{name} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]")
+    (tmp_path / "course.yaml").write_text("\n".join(lines) + "\n")
+    _, report = load(tmp_path)
+    assert [d.code for d in report.items] == ["yaml-too-large"]

@@ -1,0 +1,183 @@
+"""`coursepack build`: SCORM 1.2 zips that are valid, complete, self-contained, reproducible."""
+
+import hashlib
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from conftest import EXAMPLE, MINIMAL, write_course
+from coursepack.xsd import validate_manifest
+
+NS = {"cp": "http://www.imsproject.org/xsd/imscp_rootv1p1p2",
+      "adlcp": "http://www.adlnet.org/xsd/adlcp_rootv1p2"}
+
+
+def build(cli, course, out, *extra):
+    result = cli("build", course, "--out", out, *extra)
+    assert result.exit_code == 0, result.output
+    return sorted(Path(out).glob("*.zip"))
+
+
+@pytest.fixture(scope="module")
+def example_zip(tmp_path_factory):
+    from click.testing import CliRunner
+    from coursepack.cli import main
+    out = tmp_path_factory.mktemp("build")
+    result = CliRunner().invoke(main, ["build", str(EXAMPLE), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out / "leadership-in-social-care-scorm12.zip"
+
+
+def test_example_builds_one_named_zip(example_zip):
+    assert example_zip.is_file()
+    with zipfile.ZipFile(example_zip) as zf:
+        assert zf.testzip() is None
+        names = zf.namelist()
+    assert "imsmanifest.xml" in names and "index.html" in names
+    assert names == sorted(names)
+
+
+def test_manifest_valid_against_scorm12_xsd(example_zip, scorm_schemas):
+    with zipfile.ZipFile(example_zip) as zf:
+        manifest = zf.read("imsmanifest.xml")
+    assert validate_manifest(manifest, scorm_schemas / "scorm12", "scorm12") == []
+
+
+def test_xsd_check_can_fail(example_zip, scorm_schemas):
+    with zipfile.ZipFile(example_zip) as zf:
+        manifest = zf.read("imsmanifest.xml")
+    broken = manifest.replace(b'adlcp:scormtype="sco"', b'adlcp:scormtype="lesson"')
+    problems = validate_manifest(broken, scorm_schemas / "scorm12", "scorm12")
+    assert problems and "scormtype" in problems[0]
+
+
+def test_manifest_lists_every_file_and_names_no_missing_schema(example_zip):
+    with zipfile.ZipFile(example_zip) as zf:
+        names = set(zf.namelist())
+        root = etree.fromstring(zf.read("imsmanifest.xml"))
+    hrefs = {f.get("href") for f in root.iterfind(".//cp:file", NS)}
+    assert hrefs == names - {"imsmanifest.xml"}
+    assert root.get("identifier") == "MANIFEST-leadership-in-social-care"
+    [resource] = root.iterfind(".//cp:resource", NS)
+    assert resource.get(f"{{{NS['adlcp']}}}scormtype") == "sco"
+    assert resource.get("href") == "index.html"
+    assert root.get("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation") is None
+
+
+def test_nothing_refers_outside_the_package(example_zip):
+    with zipfile.ZipFile(example_zip) as zf:
+        for name in zf.namelist():
+            if name.endswith((".html", ".js", ".css")):
+                text = zf.read(name).decode()
+                loads = re.findall(r'(?:src|href)\s*=\s*"([^"#][^"]*)"', text)
+                loads += re.findall(r"url\(([^)]*)\)", text)
+                for ref in loads:
+                    if ref.startswith(("http:", "https:", "//")):
+                        # only plain links in lesson text may point to the web
+                        assert f'href="{ref}"' in text and "<a " in text, (name, ref)
+                    else:
+                        assert ref in zf.namelist() or ref.startswith("data:"), (name, ref)
+
+
+def test_same_sources_same_bytes(tmp_path, cli, tiny):
+    first = build(cli, tiny, tmp_path / "a")[0].read_bytes()
+    (tiny / "lessons" / "one.md").touch()
+    second = build(cli, tiny, tmp_path / "b")[0].read_bytes()
+    assert hashlib.sha256(first).hexdigest() == hashlib.sha256(second).hexdigest()
+    with zipfile.ZipFile(tmp_path / "a" / "tiny-scorm12.zip") as zf:
+        for info in zf.infolist():
+            assert info.date_time == (1980, 1, 1, 0, 0, 0)
+            assert info.external_attr >> 16 == 0o100644
+
+
+def test_source_date_epoch_sets_entry_times(tmp_path, cli, tiny, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    [zip_path] = build(cli, tiny, tmp_path)
+    with zipfile.ZipFile(zip_path) as zf:
+        assert zf.infolist()[0].date_time == (2023, 11, 14, 22, 13, 20)
+
+
+def test_failed_build_writes_nothing(tmp_path, cli, tiny):
+    out = tmp_path / "out"
+    [good] = build(cli, tiny, out)
+    before = good.read_bytes()
+    (tiny / "lessons" / "one.md").write_text("---\ntitel: typo\n---\n")
+    result = cli("build", tiny, "--out", out)
+    assert result.exit_code == 1
+    assert "unknown-key" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["tiny-scorm12.zip"]  # no temp files
+    assert good.read_bytes() == before
+
+
+def test_control_files_are_shipped_and_referenced(tmp_path, cli, tiny, scorm_schemas):
+    [zip_path] = build(cli, tiny, tmp_path, "--control-files", scorm_schemas / "scorm12")
+    with zipfile.ZipFile(zip_path) as zf:
+        names = zf.namelist()
+        manifest = zf.read("imsmanifest.xml")
+    for xsd in ("imscp_rootv1p1p2.xsd", "adlcp_rootv1p2.xsd", "imsmd_rootv1p2p1.xsd", "ims_xml.xsd"):
+        assert xsd in names
+    location = etree.fromstring(manifest).get("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation")
+    assert location.split()[1::2] == ["imscp_rootv1p1p2.xsd", "imsmd_rootv1p2p1.xsd",
+                                      "adlcp_rootv1p2.xsd"]
+    assert validate_manifest(manifest, scorm_schemas / "scorm12", "scorm12") == []
+
+
+def test_course_templates_override_defaults(tmp_path, cli):
+    files = dict(MINIMAL)
+    files["templates/lesson.html"] = """
+        {% extends "default/lesson.html" %}
+        """
+    files["templates/toc.html"] = """
+        <nav class="cp-toc" aria-label="Custom contents"><p>Custom table of contents</p></nav>
+        """
+    course = write_course(tmp_path / "c", files)
+    [zip_path] = build(cli, course, tmp_path / "out")
+    with zipfile.ZipFile(zip_path) as zf:
+        page = zf.read("index.html").decode()
+    assert "Custom table of contents" in page
+    assert "<h1" in page and "First lesson" in page
+
+
+def test_template_error_is_a_diagnostic(tmp_path, cli):
+    files = dict(MINIMAL)
+    files["templates/lesson.html"] = "{{ lesson.no_such_field }}\n"
+    course = write_course(tmp_path / "c", files)
+    result = cli("build", course, "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "template-error" in result.output and "lesson.html:1" in result.output
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_lesson_text_is_escaped_and_links_rewritten(tmp_path, cli):
+    files = dict(MINIMAL)
+    files["lessons/one.md"] = """
+        ---
+        title: "<script>alert(1)</script>"
+        ---
+        Raw <b onclick="x()">html</b> and [a bad link](javascript:alert(1)).
+        """
+    course = write_course(tmp_path / "c", files)
+    result = cli("build", course, "--out", tmp_path / "out")
+    assert result.exit_code == 1 and "unsafe-link" in result.output
+    files["lessons/one.md"] = files["lessons/one.md"].replace("javascript:alert(1)", "two.md")
+    course = write_course(tmp_path / "c", files)
+    [zip_path] = build(cli, course, tmp_path / "out")
+    page = zipfile.ZipFile(zip_path).read("index.html").decode()
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<b onclick" not in page
+    assert 'href="#lesson-two"' in page
+
+
+def test_images_are_packaged(tmp_path, cli):
+    files = dict(MINIMAL)
+    files["lessons/one.md"] = "---\ntitle: One\n---\n![A diagram](../images/d.png)\n"
+    course = write_course(tmp_path / "c", files)
+    (course / "images").mkdir()
+    (course / "images" / "d.png").write_bytes(b"\x89PNG fake")
+    [zip_path] = build(cli, course, tmp_path / "out")
+    with zipfile.ZipFile(zip_path) as zf:
+        assert zf.read("assets/images/d.png") == b"\x89PNG fake"
+        assert 'src="assets/images/d.png"' in zf.read("index.html").decode()

@@ -1,0 +1,125 @@
+"""`coursepack validate`: every problem reported, with its place, in three formats."""
+
+import json
+import re
+
+from conftest import EXAMPLE, MINIMAL, write_course
+
+PLANTED = {
+    "course.yaml": """
+        id: planted
+        title: Five mistakes
+        language: english!
+        version: "1.0"
+        descripton: typo in a key
+        modules:
+          - id: first
+            title: First
+            lessons:
+              - lessons/one.md
+              - lessons/missing.md
+          - id: first
+            title: Same id again
+            lessons:
+              - lessons/two.md
+        """,
+    "lessons/one.md": """
+        ---
+        title: One
+        ---
+        Text.
+        """,
+    "lessons/two.md": """
+        ---
+        title: Two
+        minutes: five
+        ---
+        Text.
+        """,
+}
+
+
+def test_five_planted_mistakes_all_reported_with_lines(tmp_path, cli):
+    course = write_course(tmp_path / "planted", PLANTED)
+    result = cli("validate", course, "--format", "json")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    found = {(d["code"], d["file"].split("planted/")[-1], d["line"], d["column"])
+             for d in doc["diagnostics"]}
+    assert found == {
+        ("bad-value", "course.yaml", 3, 11),          # language tag
+        ("unknown-key", "course.yaml", 5, 1),         # descripton
+        ("missing-file", "course.yaml", 11, 9),       # lessons/missing.md
+        ("duplicate-id", "course.yaml", 12, 5),       # module id 'first' again
+        ("wrong-type", "lessons/two.md", 3, 10),      # minutes: five
+    }
+    assert doc["summary"] == {"errors": 5, "warnings": 0}
+    assert doc["version"] == 1
+    hints = {d["code"]: d["hint"] for d in doc["diagnostics"]}
+    assert hints["unknown-key"] == "did you mean 'description'?"
+    assert "BCP 47" in hints["bad-value"]
+
+
+def test_text_format_shows_source_line_and_caret(tmp_path, cli):
+    course = write_course(tmp_path / "planted", PLANTED)
+    result = cli("validate", course)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    i = next(n for n, line in enumerate(lines) if "unknown-key" in line)
+    assert re.search(r"course\.yaml:5:1: error\[unknown-key\]: unknown key 'descripton'", lines[i])
+    assert lines[i + 1] == "    5 | descripton: typo in a key"
+    assert lines[i + 2] == "      | ^"
+    assert lines[i + 3] == "  hint: did you mean 'description'?"
+    assert lines[-1] == "5 errors, 0 warnings in 1 course"
+    assert "\x1b[" not in result.stdout  # no colour when piped
+
+
+def test_github_format_is_workflow_annotations(tmp_path, cli):
+    course = write_course(tmp_path / "planted", PLANTED)
+    result = cli("validate", course, "--format", "github")
+    assert result.exit_code == 1
+    annotations = [line for line in result.stdout.splitlines() if line.startswith("::")]
+    assert len(annotations) == 5
+    pattern = re.compile(r"^::(error|warning) file=[^,:]+,line=\d+,col=\d+,title=[\w-]+::.+$")
+    for line in annotations:
+        assert pattern.match(line), line
+    assert any("line=5,col=1,title=unknown-key::unknown key 'descripton'" in a for a in annotations)
+
+
+def test_example_course_validates_clean_even_strict(cli):
+    result = cli("validate", EXAMPLE, "--strict")
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout.strip().endswith("0 errors, 0 warnings in 1 course")
+
+
+def test_strict_turns_warnings_into_failure(tmp_path, cli):
+    files = dict(MINIMAL)
+    files["lessons/one.md"] = "---\ntitle: One\n---\n# A level-one heading\n"
+    course = write_course(tmp_path / "c", files)
+    assert cli("validate", course).exit_code == 0
+    result = cli("validate", course, "--strict")
+    assert result.exit_code == 1
+    assert "warning[heading-h1]" in result.stdout
+    assert "lessons/one.md:4:1" in result.stdout
+
+
+def test_usage_errors_exit_2(tmp_path, cli):
+    assert cli("validate", tmp_path / "nope").exit_code == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = cli("validate", empty)
+    assert result.exit_code == 2
+    assert "no course.yaml found" in result.output
+    assert cli("validate", "--format", "xml", empty).exit_code == 2
+
+
+def test_all_courses_in_a_folder_are_checked(tmp_path, cli):
+    write_course(tmp_path / "a", MINIMAL)
+    broken = dict(MINIMAL)
+    broken["course.yaml"] = MINIMAL["course.yaml"].replace("id: tiny", "id: Tiny Course")
+    write_course(tmp_path / "b", broken)
+    result = cli("validate", tmp_path, "--format", "json")
+    doc = json.loads(result.stdout)
+    assert len(doc["courses"]) == 2
+    assert [d["code"] for d in doc["diagnostics"]] == ["bad-value"]
+    assert result.exit_code == 1
