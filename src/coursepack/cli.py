@@ -42,14 +42,24 @@ def _print_report(report: Report, fmt: str, courses: list[str], stream, quiet: b
         click.echo(text, file=stream)
 
 
+def _remember(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    settings = ctx.find_root().ensure_object(dict)
+    settings[param.name] = settings.get(param.name, False) or value
+
+
+def verbosity(command):
+    """-q/--quiet and -v/--verbose, accepted before or after the command name."""
+    command = click.option("-q", "--quiet", is_flag=True, expose_value=False,
+                           callback=_remember, help="Print only problems.")(command)
+    return click.option("-v", "--verbose", is_flag=True, expose_value=False,
+                        callback=_remember, help="Print more about what is done.")(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="coursepack")
-@click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
-@click.option("-v", "--verbose", is_flag=True, help="Print more about what is done.")
-@click.pass_context
-def main(ctx: click.Context, quiet: bool, verbose: bool) -> None:
+@verbosity
+def main() -> None:
     """Turn course sources (YAML + Markdown) into SCORM packages."""
-    ctx.obj = {"quiet": quiet, "verbose": verbose and not quiet}
 
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]),
@@ -58,6 +68,7 @@ PATHS = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type
 
 
 @main.command("validate")
+@verbosity
 @PATHS
 @FORMAT
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
@@ -71,11 +82,12 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: 
     folders = _course_folders(paths)
     for folder in folders:
         check(folder, report)
-    _print_report(report, fmt, [display_path(f) for f in folders], sys.stdout, ctx.obj["quiet"])
+    _print_report(report, fmt, [display_path(f) for f in folders], sys.stdout, ctx.find_root().obj.get("quiet"))
     ctx.exit(EXIT_INVALID if report.fails(strict) else EXIT_OK)
 
 
 @main.command("build")
+@verbosity
 @PATHS
 @click.option("--target", "targets", multiple=True, type=click.Choice(["scorm12"]),
               help="Package standard (repeatable). Default: scorm12.")
@@ -99,10 +111,10 @@ def build_cmd(ctx: click.Context, paths: tuple[Path, ...], targets: tuple[str, .
         for item in checked:
             written += build(item, list(targets) or [DEFAULT_TARGET], out_dir, report,
                              control_files.resolve() if control_files else None)
-    _print_report(report, fmt, [display_path(f) for f in folders], sys.stderr, ctx.obj["quiet"])
+    _print_report(report, fmt, [display_path(f) for f in folders], sys.stderr, ctx.find_root().obj.get("quiet"))
     if report.fails(strict):
         ctx.exit(EXIT_INVALID)
-    if not ctx.obj["quiet"]:
+    if not ctx.find_root().obj.get("quiet"):
         for path in written:
             size = path.stat().st_size
             click.echo(f"built {display_path(path)} ({size / 1024:.1f} KB)")

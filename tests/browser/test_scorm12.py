@@ -1,0 +1,233 @@
+"""The built SCORM 1.2 package run by a real LMS run-time (scorm-again) in Chromium."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+SESSION_TIME = re.compile(r"^\d{2,4}:\d{2}:\d{2}(\.\d{1,2})?$")
+
+
+# ---------------------------------------------------------------- helpers
+
+def show_via_next(lms, expected: str) -> None:
+    lms.course.locator("#cp-next").click()
+    assert lms.visible_lessons() == [expected]
+
+
+def toc_link(lms, lesson_id: str):
+    return lms.course.locator(f".cp-toc a[data-lesson='{lesson_id}']")
+
+
+def set_values(lms, element: str) -> list[str]:
+    """Values the course sent for one CMI element, in order."""
+    return [args[1] for method, args, _ in lms.log()
+            if method == "LMSSetValue" and args[0] == element]
+
+
+def assert_no_refused_calls(lms) -> None:
+    refused = [entry for entry in lms.log()
+               if entry[0] in ("LMSInitialize", "LMSFinish", "LMSSetValue", "LMSCommit")
+               and entry[2] != "true"]
+    assert refused == [], f"the LMS refused calls: {refused}"
+
+
+def assert_nothing_after_finish(lms) -> None:
+    log = lms.log()
+    finishes = [i for i, entry in enumerate(log) if entry[0] == "LMSFinish"]
+    assert len(finishes) == 1, f"LMSFinish called {len(finishes)} times"
+    assert log[finishes[0] + 1:] == [], f"API calls after LMSFinish: {log[finishes[0] + 1:]}"
+
+
+def assert_finished(lms, exit_value: str) -> None:
+    """The session ended the SCORM 1.2 way: times and exit set, committed, LMSFinish once."""
+    assert_nothing_after_finish(lms)
+    sent_times = set_values(lms, "cmi.core.session_time")
+    assert len(sent_times) == 1, f"session_time sent {len(sent_times)} times"
+    assert SESSION_TIME.match(sent_times[0]), sent_times[0]
+    assert set_values(lms, "cmi.core.exit") == [exit_value]
+    core = lms.cmi()["core"]
+    assert core["session_time"] == sent_times[0]
+    assert SESSION_TIME.match(core["session_time"])
+    assert core["exit"] == exit_value
+    commits = lms.calls("LMSCommit")
+    assert commits and all(result == "true" for _, _, result in commits), commits
+    log = lms.log()
+    last_commit = max(i for i, entry in enumerate(log) if entry[0] == "LMSCommit")
+    last_exit_set = max(i for i, entry in enumerate(log)
+                        if entry[0] == "LMSSetValue" and entry[1][0] == "cmi.core.exit")
+    assert last_exit_set < last_commit < len(log) - 1, "exit not committed before LMSFinish"
+    assert_no_refused_calls(lms)
+
+
+# ---------------------------------------------------------------- first launch
+
+def test_first_launch_to_completion_and_exit(lms, lesson_ids):
+    lms.launch()
+    assert lms.calls("LMSInitialize") == [["LMSInitialize", [""], "true"]]
+    assert lms.core("lesson_status") == "incomplete"
+    assert lms.core("lesson_location") == lesson_ids[0]
+    assert lms.visible_lessons() == [lesson_ids[0]]
+    assert lms.course.locator("#cp-exit").is_visible()
+    assert lms.course.locator("#cp-prev").is_disabled()
+
+    commits = len(lms.calls("LMSCommit"))
+    for index in range(1, len(lesson_ids)):
+        wanted = lesson_ids[index]
+        if index == 2:
+            toc_link(lms, wanted).click()
+            assert lms.visible_lessons() == [wanted]
+        else:
+            show_via_next(lms, wanted)
+        assert toc_link(lms, wanted).get_attribute("aria-current") == "page"
+        assert lms.core("lesson_location") == wanted
+        now = len(lms.calls("LMSCommit"))
+        assert now > commits, f"no LMSCommit after navigating to {wanted}"
+        commits = now
+        expected_status = "completed" if index == len(lesson_ids) - 1 else "incomplete"
+        assert lms.core("lesson_status") == expected_status, f"after lesson {wanted}"
+
+    assert lms.course.locator("#cp-next").is_disabled()
+    assert set_values(lms, "cmi.core.lesson_status") == ["incomplete", "completed"]
+    assert lms.calls("LMSFinish") == []
+
+    lms.course.locator("#cp-exit").click()
+    assert_finished(lms, exit_value="")
+    assert lms.cmi()["core"]["lesson_status"] == "completed"
+    assert lms.cmi()["core"]["lesson_location"] == lesson_ids[-1]
+    assert lms.course.locator("#cp-status").inner_text().strip() != ""
+
+    # Nothing more reaches the LMS after LMSFinish: not navigation, not the frame going away.
+    lms.course.locator("#cp-prev").click()
+    lms.unload()
+    assert_nothing_after_finish(lms)
+
+
+# ---------------------------------------------------------------- resume
+
+def test_resume_where_the_learner_left(lms, make_lms, lesson_ids):
+    lms.launch()
+    show_via_next(lms, lesson_ids[1])
+    show_via_next(lms, lesson_ids[2])
+    lms.course.locator("#cp-exit").click()
+    assert_finished(lms, exit_value="suspend")
+    saved = lms.cmi()
+    assert saved["core"]["lesson_location"] == lesson_ids[2]
+    assert saved["core"]["lesson_status"] == "incomplete"
+    assert saved["suspend_data"], "visited lessons were not saved"
+
+    again = make_lms().launch(previous=saved)
+    assert again.page.evaluate("() => window.API.cmi.core.entry") == "resume"
+    assert again.calls("LMSInitialize") == [["LMSInitialize", [""], "true"]]
+    assert again.visible_lessons() == [lesson_ids[2]]
+    for index, lesson in enumerate(lesson_ids):
+        classes = toc_link(again, lesson).get_attribute("class") or ""
+        assert ("cp-visited" in classes.split()) == (index <= 2), f"TOC mark of {lesson}"
+    assert toc_link(again, lesson_ids[2]).get_attribute("aria-current") == "page"
+    assert again.course.locator("#cp-progress-text").inner_text().startswith(
+        f"3 of {len(lesson_ids)}")
+    assert again.core("lesson_status") == "incomplete"
+    assert set_values(again, "cmi.core.lesson_status") == []
+
+    show_via_next(again, lesson_ids[3])
+    assert again.core("lesson_status") == "incomplete"
+    again.course.locator("#cp-exit").click()
+    assert_finished(again, exit_value="suspend")
+    assert again.cmi()["core"]["lesson_location"] == lesson_ids[3]
+
+
+def test_relaunch_after_completion_keeps_completed(lms, make_lms, lesson_ids):
+    lms.launch()
+    for lesson in lesson_ids[1:]:
+        show_via_next(lms, lesson)
+    lms.course.locator("#cp-exit").click()
+    saved = lms.cmi()
+    assert saved["core"]["lesson_status"] == "completed"
+
+    again = make_lms().launch(previous=saved)
+    assert again.visible_lessons() == [lesson_ids[-1]]
+    toc_link(again, lesson_ids[0]).click()
+    assert again.visible_lessons() == [lesson_ids[0]]
+    assert again.core("lesson_status") == "completed"
+    assert set_values(again, "cmi.core.lesson_status") == []
+    again.course.locator("#cp-exit").click()
+    assert_finished(again, exit_value="")
+
+
+# ---------------------------------------------------------------- the LMS closes the SCO
+
+@pytest.mark.parametrize("how", ["navigate-frame", "remove-frame"])
+def test_pagehide_finishes_the_session(lms, lesson_ids, how):
+    lms.launch()
+    show_via_next(lms, lesson_ids[1])
+    assert lms.calls("LMSFinish") == []
+    if how == "navigate-frame":
+        lms.unload()
+    else:
+        lms.page.evaluate("() => document.querySelector(\"iframe[title='Course']\").remove()")
+    lms.page.wait_for_function(
+        "() => window.lmsLog.some(entry => entry[0] === 'LMSFinish')", timeout=5_000)
+    assert_finished(lms, exit_value="suspend")
+    core = lms.cmi()["core"]
+    assert core["lesson_location"] == lesson_ids[1]
+    assert core["lesson_status"] == "incomplete"
+
+
+# ---------------------------------------------------------------- the network guard itself
+
+def test_requests_leaving_localhost_are_blocked(lms, guard):
+    lms.launch()
+    outcome = lms.page.evaluate(
+        "() => fetch('http://192.0.2.1/beacon').then(() => 'reached', () => 'blocked')")
+    assert outcome == "blocked"
+    assert guard.outside == ["GET http://192.0.2.1/beacon"]
+    guard.outside.clear()
+    guard.errors[:] = [e for e in guard.errors if "192.0.2.1" not in e]
+
+
+# ---------------------------------------------------------------- keyboard and small screens
+
+def test_keyboard_only_next(lms, lesson_ids):
+    lms.launch()
+    reached = False
+    for _ in range(40):
+        lms.page.keyboard.press("Tab")
+        if lms.frame.evaluate("() => document.activeElement && document.activeElement.id") \
+                == "cp-next":
+            reached = True
+            break
+    assert reached, "Tab never reached the Next button"
+    lms.page.keyboard.press("Enter")
+    assert lms.visible_lessons() == [lesson_ids[1]]
+    focused = lms.frame.evaluate(
+        "() => [document.activeElement.tagName, document.activeElement.closest('article')"
+        " && document.activeElement.closest('article').dataset.lesson]")
+    assert focused == ["H1", lesson_ids[1]]
+    assert lms.core("lesson_location") == lesson_ids[1]
+
+    # Focus is at the top of the new lesson, so a further Tab walks on from there.
+    lms.page.keyboard.press("Tab")
+    inside = lms.frame.evaluate(
+        "() => !!document.activeElement.closest('main') && document.activeElement.tagName")
+    assert inside, "Tab after Next left the lesson area"
+
+
+def test_small_screen_360(make_lms, lesson_ids):
+    lms = make_lms(viewport={"width": 360, "height": 740}, has_touch=True)
+    lms.launch()
+    for index, lesson in enumerate(lesson_ids):
+        if index:
+            show_via_next(lms, lesson)
+        widths = lms.frame.evaluate(
+            "() => [document.documentElement.clientWidth, document.documentElement.scrollWidth]")
+        assert widths[0] == 360, f"course frame is {widths[0]} px wide, expected 360"
+        assert widths[1] <= 360, f"horizontal scroll on {lesson}: scrollWidth {widths[1]}"
+        button = lms.course.locator("#cp-next")
+        button.scroll_into_view_if_needed()
+        assert button.is_visible()
+        box = button.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360, box
+    assert lms.page.evaluate("() => document.documentElement.scrollWidth") <= 360
