@@ -37,6 +37,36 @@ class Asset:
 
 
 @dataclass(frozen=True)
+class Cue:
+    """One timed piece of a transcript, in milliseconds."""
+    start: int
+    end: int
+    text: str
+    source: Source
+    speaker: str = ""
+    label: str = ""          # e.g. "Segment 2" where the source names its parts
+    settings: str = ""       # WebVTT cue settings, kept when the cue is used as a caption
+
+
+@dataclass(frozen=True)
+class Transcript:
+    cues: tuple[Cue, ...]
+    format: str              # "vtt", "srt" or "plain"
+    path: Path
+    source: Source
+
+
+@dataclass(frozen=True)
+class Video:
+    src: Path | None         # a file inside the course
+    url: str                 # or an external address (the package is then not self-contained)
+    poster: Path | None
+    duration: int | None     # milliseconds
+    transcript: Transcript | None
+    source: Source
+
+
+@dataclass(frozen=True)
 class Lesson:
     id: str
     title: str
@@ -46,6 +76,7 @@ class Lesson:
     body_line: int
     path: Path
     source: Source
+    video: Video | None = None
 
 
 @dataclass(frozen=True)

@@ -276,9 +276,21 @@ COURSE = Obj({
                      required=True),
 })
 
+VIDEO = Obj({
+    "src": Field(Str(), "video file inside the course folder (e.g. media/talk.webm)"),
+    "url": Field(Str(pattern=r"^https?://", pattern_hint="write a full http(s):// address"),
+                 "or an external video address; the package is then not self-contained"),
+    "poster": Field(Str(), "image shown before the video plays"),
+    "duration": Field(OneOf((Str(), Int(1, 100 * 3600))),
+                      "length of the video: seconds, or a time like 1:32 or 1:02:05"),
+    "transcript": Field(Str(), "transcript file: WebVTT (.vtt), SubRip (.srt) or "
+                               "timestamped plain text (.txt)"),
+})
+
 FRONT_MATTER = Obj({
     "title": Field(Str(max_length=200), "lesson title (the page heading)", required=True),
     "id": Field(ID, "stable identifier; defaults to the file name without extension"),
     "summary": Field(Str(), "one sentence shown under the title"),
     "minutes": Field(Int(1, 600), "estimated time to complete, in minutes"),
+    "video": Field(VIDEO, "makes this a video lesson: the video, its transcript, captions"),
 })

@@ -83,7 +83,7 @@ def load_course(folder: Path, report: Report) -> Course | None:
                              f"it is already listed at {seen_lessons[path]}")
                 continue
             seen_lessons[path] = where
-            lesson = read_lesson(path, report)
+            lesson = read_lesson(path, folder, report)
             if lesson is not None:
                 lessons.append(lesson)
         modules.append(Module(

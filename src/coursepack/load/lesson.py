@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from pathlib import Path
 
 from .. import schema
 from ..diagnostics import Report, Source, display_path
-from ..model import Lesson
-from .files import read_text
-from .yamlpos import parse_yaml
+from ..model import Lesson, Video
+from ..timecode import parse_duration
+from .files import read_text, resolve_inside
+from .transcript import read_transcript
+from .yamlpos import YamlDoc, parse_yaml
 
 _FENCE = re.compile(r"^---[ \t]*$", re.MULTILINE)
 
@@ -33,7 +36,7 @@ def split_front_matter(text: str, source: Source, report: Report) -> tuple[str, 
     return front, body_line, body
 
 
-def read_lesson(path: Path, report: Report) -> Lesson | None:
+def read_lesson(path: Path, root: Path, report: Report) -> Lesson | None:
     source = Source(display_path(path))
     errors_before = report.errors
     text = read_text(path, report)
@@ -58,11 +61,51 @@ def read_lesson(path: Path, report: Report) -> Lesson | None:
     if report.errors > errors_before:
         return None
     data = doc.data
+    video = _read_video(doc, path, root, report) if isinstance(data.get("video"), dict) else None
+    if report.errors > errors_before:
+        return None
     return Lesson(
         id=data.get("id") or _id_from_name(path.stem),
         title=data["title"], summary=data.get("summary") or "", minutes=data.get("minutes"),
-        markdown=body, body_line=body_line, path=path, source=source.at(1, 1),
+        markdown=body, body_line=body_line, path=path, source=source.at(1, 1), video=video,
     )
+
+
+def _read_video(doc: YamlDoc, lesson_path: Path, root: Path, report: Report) -> Video | None:
+    """The `video:` block. Paths in it are relative to the lesson file, like Markdown's."""
+    spec = doc.data["video"]
+    lesson_dir = lesson_path.parent.relative_to(root.resolve()).as_posix()
+
+    def local(key: str, what: str) -> Path | None:
+        ref = spec.get(key)
+        if not isinstance(ref, str):
+            return None
+        rel = posixpath.normpath(posixpath.join(lesson_dir, ref))
+        if ref.startswith("/") or rel.startswith("../") or rel == "..":
+            rel = ref  # let resolve_inside report it as written
+        return resolve_inside(root, rel, doc.pos(("video", key)), report, what)
+
+    if ("src" in spec) == ("url" in spec):
+        report.error("video-source", "a video needs either 'src' (a file in the course) or "
+                     "'url' (an external address), not both or neither", doc.pos(("video",)),
+                     "add 'src: ../media/talk.webm' under 'video:'")
+    if isinstance(spec.get("url"), str):
+        report.warning("external-video", f"the video is loaded from {spec['url']}; the "
+                       "package is not self-contained and needs the learner to be online",
+                       doc.pos(("video", "url")),
+                       "put the video file in the course folder and use 'src:' instead")
+    duration = None
+    if "duration" in spec:
+        duration = parse_duration(spec["duration"])
+        if duration is None:
+            report.error("bad-duration", f"'{spec['duration']}' is not a valid duration",
+                         doc.pos(("video", "duration")),
+                         "give seconds (95) or a time such as 1:35 or 1:02:05")
+    transcript_path = local("transcript", "transcript")
+    transcript = read_transcript(transcript_path, report, duration) if transcript_path else None
+    return Video(src=local("src", "video file"), url=spec.get("url") or "",
+                 poster=local("poster", "poster image"), duration=duration,
+                 transcript=transcript, source=doc.pos(("video",)))
 
 
 def _id_from_name(stem: str) -> str:
