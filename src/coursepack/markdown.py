@@ -105,7 +105,7 @@ def _fix_link(token, lesson, course, by_path, where: Source, report: Report) -> 
         return
     if target in by_path:
         token.attrSet("href", "#" + lesson_anchor(by_path[target].id))
-    else:
+    elif target not in course.lesson_files:  # a listed lesson that failed reports itself
         report.error("link-to-file", f"link to '{parts.path}' is not a lesson of this course",
                      where, "link to a lesson file listed in course.yaml, or to a web page")
 

@@ -101,6 +101,7 @@ class Course:
     root: Path
     source: Source
     control_files: Path | None = None
+    lesson_files: frozenset[Path] = frozenset()   # every file listed, read or not
 
     @property
     def lessons(self) -> tuple[Lesson, ...]:

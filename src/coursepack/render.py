@@ -13,11 +13,12 @@ from markupsafe import Markup
 
 from .diagnostics import Report, Source, display_path
 from .markdown import LessonBody, lesson_anchor
+from .media import media_origins, video_files
 from .model import Course
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 RUNTIME_DIR = PACKAGE_DIR / "runtime"
-RUNTIME_FILES = ("coursepack.css", "coursepack.js")
+RUNTIME_FILES = ("coursepack.css", "coursepack.js", "transcript.js")
 LAUNCH_PAGE = "index.html"
 
 
@@ -90,11 +91,18 @@ def render_pages(course: Course, bodies: dict[str, LessonBody], pages: list[Page
     override = course.root / "templates"
     env = environment(override if override.is_dir() else None)
     files: dict[str, bytes] = {f"runtime/{name}": runtime_file(name) for name in RUNTIME_FILES}
+    videos = {}
+    for lesson in course.lessons:
+        if lesson.video is not None:
+            videos[lesson.id], extra = video_files(course, lesson)
+            files.update(extra)
+    media_src = " ".join(["'self'", *media_origins(course)])
     try:
         template = env.get_template("page.html")
         for page in pages:
             modules = [m for m in course.modules if m.id in page.module_ids]
             html = template.render(course=course, modules=modules, page=page, bodies=bodies,
+                                   videos=videos, media_src=media_src,
                                    data=page_data(course, page, standard),
                                    lang=course.language)
             files[page.href] = html.encode("utf-8")

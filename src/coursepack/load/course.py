@@ -113,5 +113,5 @@ def load_course(folder: Path, report: Report) -> Course | None:
         completion=Completion(text_of(completion, "rule", "all-lessons"),
                               percent if isinstance(percent, int) else 100),
         modules=tuple(modules), root=folder.resolve(), source=source,
-        control_files=control_dir,
+        control_files=control_dir, lesson_files=frozenset(seen_lessons),
     )

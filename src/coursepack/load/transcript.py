@@ -13,6 +13,7 @@ or at an estimate from the reading speed (with a warning).
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from dataclasses import replace
@@ -162,7 +163,8 @@ def _read_webvtt(text: str, fmt: str, source: Source, report: Report) -> list[Cu
         if not speaker:
             v = _VOICE.search(caption.raw_text)
             speaker = v.group(1).strip() if v else ""
-        body = "\n".join(line.strip() for line in caption.text.split("\n") if line.strip())
+        body = "\n".join(html.unescape(line.strip()) for line in caption.text.split("\n")
+                         if line.strip())
         cues.append(Cue(start, end, body, source.at(line_no or 1, 1), speaker,
                         settings=_settings(caption)))
     for n, _ in timing_lines[cursor:]:

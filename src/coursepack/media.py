@@ -1,0 +1,86 @@
+"""Video lessons in the package: the files they need and what their template shows."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from .captions import captions_vtt, chapters_vtt, transcript_text, transcript_vtt
+from .model import Course, Lesson
+from .timecode import clock
+
+MIME = {".mp4": "video/mp4", ".m4v": "video/mp4", ".webm": "video/webm", ".ogv": "video/ogg",
+        ".ogg": "video/ogg", ".mov": "video/quicktime"}
+
+
+@dataclass(frozen=True)
+class CueView:
+    start: int
+    end: int
+    clock: str
+    speaker: str
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class VideoView:
+    """Everything video.html needs, with package paths instead of source paths."""
+    src: str
+    mime: str
+    poster: str
+    captions: str
+    chapters: str
+    transcript_txt: str
+    transcript_vtt: str
+    cues: tuple[CueView, ...]
+
+
+def asset_href(course: Course, path) -> str:
+    rel = path.relative_to(course.root).as_posix()
+    return "assets/" + re.sub(r"[^A-Za-z0-9._/-]", "_", rel)
+
+
+def video_files(course: Course, lesson: Lesson) -> tuple[VideoView, dict[str, bytes]]:
+    """The view for the template and the files to add to the package."""
+    video = lesson.video
+    files: dict[str, bytes] = {}
+    folder = f"media/{lesson.id}"
+    src = mime = poster = ""
+    if video.src is not None:
+        src = asset_href(course, video.src)
+        files[src] = video.src.read_bytes()
+        mime = MIME.get(video.src.suffix.lower(), "")
+    elif video.url:
+        src = video.url
+        mime = MIME.get("." + urlsplit(video.url).path.rsplit(".", 1)[-1].lower(), "")
+    if video.poster is not None:
+        poster = asset_href(course, video.poster)
+        files[poster] = video.poster.read_bytes()
+    captions = chapters = txt = vtt = ""
+    cues: tuple[CueView, ...] = ()
+    if video.transcript is not None:
+        t = video.transcript
+        captions, txt, vtt = (f"{folder}/captions.vtt", f"{folder}/transcript.txt",
+                              f"{folder}/transcript.vtt")
+        files[captions] = captions_vtt(t, course.language).encode()
+        files[txt] = transcript_text(t).encode()
+        files[vtt] = transcript_vtt(t, course.language).encode()
+        chapter_text = chapters_vtt(t, course.language)
+        if chapter_text:
+            chapters = f"{folder}/chapters.vtt"
+            files[chapters] = chapter_text.encode()
+        cues = tuple(CueView(c.start, c.end, clock(c.start), c.speaker, c.label,
+                             " ".join(c.text.split())) for c in t.cues)
+    return VideoView(src, mime, poster, captions, chapters, txt, vtt, cues), files
+
+
+def media_origins(course: Course) -> list[str]:
+    """Origins of external videos, which the page's Content-Security-Policy must allow."""
+    origins = set()
+    for lesson in course.lessons:
+        if lesson.video is not None and lesson.video.url:
+            parts = urlsplit(lesson.video.url)
+            origins.add(f"{parts.scheme}://{parts.netloc}")
+    return sorted(origins)
