@@ -181,3 +181,34 @@ def test_images_are_packaged(tmp_path, cli):
     with zipfile.ZipFile(zip_path) as zf:
         assert zf.read("assets/images/d.png") == b"\x89PNG fake"
         assert 'src="assets/images/d.png"' in zf.read("index.html").decode()
+
+
+def test_validate_finds_template_errors_too(tmp_path, cli):
+    files = dict(MINIMAL)
+    files["templates/toc.html"] = "{% for x in %}\n"
+    course = write_course(tmp_path / "c", files)
+    result = cli("validate", course)
+    assert result.exit_code == 1
+    assert "templates/toc.html:1:1: error[template-error]" in result.output
+
+
+def test_unwritable_output_is_a_diagnostic(tmp_path, cli, tiny):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = cli("build", tiny, "--out", blocker / "out")
+    assert result.exit_code == 1
+    assert "error[output-unwritable]" in result.output
+
+
+def test_odd_asset_names_cannot_collide(tmp_path, cli):
+    files = dict(MINIMAL)
+    files["lessons/one.md"] = "---\ntitle: One\n---\n![a](../img/a%20b.png) ![b](../img/a_b.png)\n"
+    course = write_course(tmp_path / "c", files)
+    (course / "img").mkdir()
+    (course / "img" / "a b.png").write_bytes(b"space")
+    (course / "img" / "a_b.png").write_bytes(b"underscore")
+    [zip_path] = build(cli, course, tmp_path / "out")
+    with zipfile.ZipFile(zip_path) as zf:
+        assets = sorted(n for n in zf.namelist() if n.startswith("assets/"))
+        assert len(assets) == 2 and "assets/img/a_b.png" in assets
+        assert {zf.read(n) for n in assets} == {b"space", b"underscore"}

@@ -123,3 +123,21 @@ def test_all_courses_in_a_folder_are_checked(tmp_path, cli):
     assert len(doc["courses"]) == 2
     assert [d["code"] for d in doc["diagnostics"]] == ["bad-value"]
     assert result.exit_code == 1
+
+
+def test_ids_cannot_smuggle_a_newline(tmp_path, cli):
+    files = dict(MINIMAL)
+    files["course.yaml"] = MINIMAL["course.yaml"].replace("id: tiny", "id: |\n          tiny")
+    course = write_course(tmp_path / "c", files)
+    result = cli("validate", course, "--format", "json")
+    assert [d["code"] for d in json.loads(result.stdout)["diagnostics"]] == ["bad-value"]
+
+
+def test_link_problems_point_at_the_link(tmp_path, cli):
+    files = dict(MINIMAL)
+    files["lessons/one.md"] = ("---\ntitle: One\n---\nFirst line of a paragraph\n"
+                               "and then [a link](../../outside.md) here.\n")
+    course = write_course(tmp_path / "c", files)
+    result = cli("validate", course)
+    assert "lessons/one.md:5:19: error[path-outside-course]: link target " \
+           "'../../outside.md' points outside the course folder" in result.stdout

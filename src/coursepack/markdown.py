@@ -7,7 +7,6 @@ images become package assets, links to other lesson files become in-page links.
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -16,6 +15,7 @@ from markdown_it import MarkdownIt
 
 from .diagnostics import Report, Source
 from .load.files import resolve_inside
+from .media import asset_href
 from .model import Asset, Course, Lesson
 
 _SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
@@ -48,14 +48,24 @@ def process_lessons(course: Course, report: Report) -> dict[str, LessonBody]:
     return {lesson.id: _process(lesson, course, by_path, report) for lesson in course.lessons}
 
 
+def _locate(lesson: Lesson, block_map, needle: str) -> Source:
+    """The place of needle inside a block (markdown-it only gives block lines)."""
+    first, last = block_map or (0, 0)
+    lines = lesson.markdown.split("\n")
+    for number in range(first, min(last, len(lines))):
+        column = lines[number].find(needle) if needle else -1
+        if column >= 0:
+            return Source(lesson.source.file, lesson.body_line + number, column + 1)
+    return Source(lesson.source.file, lesson.body_line + first, 1)
+
+
 def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
              report: Report) -> LessonBody:
     tokens = _MD.parse(lesson.markdown)
     body = LessonBody("")
     last_level = 1
     for i, token in enumerate(tokens):
-        line = lesson.body_line + (token.map[0] if token.map else 0)
-        where = Source(lesson.source.file, line, 1)
+        where = _locate(lesson, token.map, "")
         if token.type == "heading_open":
             level = int(token.tag[1])
             if level == 1:
@@ -73,9 +83,11 @@ def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
         if token.type == "inline" and token.children:
             for child in token.children:
                 if child.type == "link_open":
-                    _fix_link(child, lesson, course, by_path, where, report)
+                    spot = _locate(lesson, token.map, child.attrGet("href") or "")
+                    _fix_link(child, lesson, course, by_path, spot, report)
                 elif child.type == "image":
-                    _fix_image(child, lesson, course, body, where, report)
+                    spot = _locate(lesson, token.map, child.attrGet("src") or "")
+                    _fix_image(child, lesson, course, body, spot, report)
     body.html = _MD.renderer.render(tokens, _MD.options, {})
     return body
 
@@ -89,6 +101,11 @@ def _local_target(lesson: Lesson, course: Course, url: str) -> str:
 def _fix_link(token, lesson, course, by_path, where: Source, report: Report) -> None:
     href = token.attrGet("href") or ""
     parts = urlsplit(href)
+    if href.startswith("//"):
+        report.error("unsafe-link", f"link '{href}' has no scheme", where,
+                     "write the full address, starting with https://")
+        token.attrSet("href", "#")
+        return
     if parts.scheme:
         if parts.scheme.lower() not in _SAFE_SCHEMES:
             report.error("unsafe-link", f"link uses the '{parts.scheme}:' scheme", where,
@@ -100,7 +117,7 @@ def _fix_link(token, lesson, course, by_path, where: Source, report: Report) -> 
     if href.startswith("#") or not parts.path:
         return
     rel = _local_target(lesson, course, parts.path)
-    target = resolve_inside(course.root, rel, where, report, "link target")
+    target = resolve_inside(course.root, rel, where, report, "link target", written=parts.path)
     if target is None:
         return
     if target in by_path:
@@ -113,7 +130,7 @@ def _fix_link(token, lesson, course, by_path, where: Source, report: Report) -> 
 def _fix_image(token, lesson, course, body: LessonBody, where: Source, report: Report) -> None:
     src = token.attrGet("src") or ""
     parts = urlsplit(src)
-    alt = "".join(c.content for c in token.children or [] if c.type == "text")
+    alt = "".join(c.content for c in token.children or [])
     if not alt.strip():
         report.warning("image-alt", f"image '{src}' has no alternative text", where,
                        "describe the image: ![what it shows](path.png)")
@@ -122,9 +139,9 @@ def _fix_image(token, lesson, course, body: LessonBody, where: Source, report: R
                      where, "download the image into the course folder and link it by path")
         return
     rel = _local_target(lesson, course, parts.path)
-    path = resolve_inside(course.root, rel, where, report, "image")
+    path = resolve_inside(course.root, rel, where, report, "image", written=parts.path)
     if path is None:
         return
-    href = "assets/" + re.sub(r"[^A-Za-z0-9._/-]", "_", rel)
+    href = asset_href(course, path)
     body.assets.append(Asset(path, href))
     token.attrSet("src", href)

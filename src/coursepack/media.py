@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -38,8 +39,15 @@ class VideoView:
 
 
 def asset_href(course: Course, path) -> str:
+    """Package path of a course file: assets/ + its path in the course. Characters that need
+    escaping in a URL are replaced, with a short hash added so two names cannot collide."""
     rel = path.relative_to(course.root).as_posix()
-    return "assets/" + re.sub(r"[^A-Za-z0-9._/-]", "_", rel)
+    safe = re.sub(r"[^A-Za-z0-9._/-]", "_", rel)
+    if safe != rel:
+        stem, dot, ext = safe.rpartition(".")
+        digest = hashlib.sha256(rel.encode()).hexdigest()[:8]
+        safe = f"{stem}-{digest}.{ext}" if dot and "/" not in ext else f"{safe}-{digest}"
+    return "assets/" + safe
 
 
 def video_files(course: Course, lesson: Lesson) -> tuple[VideoView, dict[str, bytes]]:

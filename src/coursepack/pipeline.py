@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import markdown, validate
-from .diagnostics import Report
+from .diagnostics import Report, Source, display_path
 from .load.course import load_course
 from .markdown import LessonBody
 from .model import Course
-from .package import TARGETS
+from .package import DEFAULT_TARGET, TARGETS
 from .package.archive import write_zip
 from .render import render_pages
 
@@ -31,7 +31,14 @@ def check(folder: Path, report: Report) -> Checked:
         return Checked(folder, None)
     validate.check_course(course, report)
     bodies = markdown.process_lessons(course, report)
-    return Checked(folder, course, bodies, ok=report.errors == errors_before)
+    checked = Checked(folder, course, bodies, ok=report.errors == errors_before)
+    if checked.ok and (course.root / "templates").is_dir():
+        # The course overrides templates: render once, in memory, so that template errors
+        # are found by `validate` too, not only by `build`.
+        target = TARGETS[DEFAULT_TARGET]
+        checked.ok = render_pages(course, bodies, target.pages(course), target.STANDARD,
+                                  report) is not None
+    return checked
 
 
 def output_name(course: Course, target: str) -> str:
@@ -52,6 +59,12 @@ def build(checked: Checked, targets: list[str], out_dir: Path, report: Report,
             return written
         entries = target.package_files(course, scos, files, control_files)
         path = out_dir / output_name(course, name)
-        write_zip(path, entries)
+        try:
+            write_zip(path, entries)
+        except OSError as exc:
+            report.error("output-unwritable", f"cannot write {display_path(path)}: "
+                         f"{exc.strerror or exc}", Source(display_path(out_dir)),
+                         "choose another folder with --out, or check its permissions")
+            return written
         written.append(path)
     return written

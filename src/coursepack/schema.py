@@ -127,7 +127,7 @@ def _check(doc: YamlDoc, value, kind, report: Report, what: str, path: tuple) ->
                 return _check(doc, value, option, report, what, path)
     if not _matches(value, kind):
         hint = ""
-        if isinstance(kind, Str) and isinstance(value, (int, float, bool)):
+        if isinstance(kind, Str) and not isinstance(value, (list, dict, type(None))):
             hint = f"put the value in quotes: \"{value}\""
         report.error("wrong-type", f"{label} should be {_describe(kind)}, found {_type_name(value)}",
                      where, hint)
@@ -138,7 +138,7 @@ def _check(doc: YamlDoc, value, kind, report: Report, what: str, path: tuple) ->
             report.error("bad-value", f"{label} is '{value}', expected one of: "
                          f"{', '.join(kind.choices)}", where, did_you_mean(value, kind.choices))
             ok = False
-        elif kind.pattern and not re.match(kind.pattern, value):
+        elif kind.pattern and not re.fullmatch(kind.pattern, value):
             report.error("bad-value", f"{label} '{value}' is not valid", where, kind.pattern_hint)
             ok = False
         elif kind.max_length and len(value) > kind.max_length:
@@ -278,7 +278,7 @@ COURSE = Obj({
 
 VIDEO = Obj({
     "src": Field(Str(), "video file inside the course folder (e.g. media/talk.webm)"),
-    "url": Field(Str(pattern=r"^https?://", pattern_hint="write a full http(s):// address"),
+    "url": Field(Str(pattern=r"^https?://\S+$", pattern_hint="write a full http(s):// address"),
                  "or an external video address; the package is then not self-contained"),
     "poster": Field(Str(), "image shown before the video plays"),
     "duration": Field(OneOf((Str(), Int(1, 100 * 3600))),

@@ -7,7 +7,7 @@ from .diagnostics import Report
 from .model import Course, Video
 from .timecode import clock
 
-# SCORM 1.2 cmi.core.lesson_location holds at most 255 characters; ids are far below that.
+# Far beyond any real course; keeps the progress record (suspend_data) within bounds.
 MAX_LESSONS = 2000
 
 
@@ -15,6 +15,8 @@ def check_course(course: Course, report: Report) -> None:
     """Add a diagnostic for every cross-object problem found in the course."""
     seen_modules: dict[str, object] = {}
     for module in course.modules:
+        if not module.id:
+            continue  # reported as missing already
         if module.id in seen_modules:
             report.error("duplicate-id", f"module id '{module.id}' is used twice", module.source,
                          f"the first use is at {seen_modules[module.id]}; ids must be unique")

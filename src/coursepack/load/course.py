@@ -94,12 +94,8 @@ def load_course(folder: Path, report: Report) -> Course | None:
     control = data.get("control_files")
     control_dir = None
     if isinstance(control, str):
-        control_dir = (folder / control).resolve()
-        if not control_dir.is_dir():
-            report.error("missing-file", f"control_files folder '{control}' does not exist",
-                         doc.pos(("control_files",)),
-                         "name a folder of SCORM .xsd/.dtd files inside the course")
-            control_dir = None
+        control_dir = resolve_inside(folder, control, doc.pos(("control_files",)), report,
+                                     "control_files folder", kind="folder")
 
     completion = data.get("completion") if isinstance(data.get("completion"), dict) else {}
     authors = data.get("authors") if isinstance(data.get("authors"), list) else []

@@ -10,15 +10,19 @@ from ..diagnostics import Report, Source, display_path
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
 
 
-def resolve_inside(root: Path, ref: str, where: Source, report: Report, what: str) -> Path | None:
-    """Resolve a path written in a source file; it must name a regular file in root."""
+def resolve_inside(root: Path, ref: str, where: Source, report: Report, what: str,
+                   kind: str = "file", written: str | None = None) -> Path | None:
+    """Resolve a path (relative to root) written in a source file; it must name a regular
+    file (or, with kind="folder", a folder) inside root. Messages quote `written`, the path
+    as the author wrote it, when it differs from ref."""
+    shown = written or ref
     if "\\" in ref:
-        report.error("bad-path", f"{what} '{ref}' uses backslashes", where,
+        report.error("bad-path", f"{what} '{shown}' uses backslashes", where,
                      "write paths with forward slashes: lessons/intro.md")
         return None
     pure = PurePosixPath(ref)
     if pure.is_absolute() or (len(ref) > 1 and ref[1] == ":"):
-        report.error("path-outside-course", f"{what} '{ref}' is an absolute path", where,
+        report.error("path-outside-course", f"{what} '{shown}' is an absolute path", where,
                      "write the path relative to the course folder")
         return None
     base = root.resolve()
@@ -26,20 +30,24 @@ def resolve_inside(root: Path, ref: str, where: Source, report: Report, what: st
     try:
         real = target.resolve()
     except (OSError, RuntimeError):
-        report.error("bad-path", f"{what} '{ref}' cannot be resolved", where)
+        report.error("bad-path", f"{what} '{shown}' cannot be resolved", where)
         return None
     if real != base and base not in real.parents:
-        report.error("path-outside-course", f"{what} '{ref}' points outside the course folder",
+        report.error("path-outside-course", f"{what} '{shown}' points outside the course folder",
                      where, "keep every file the course uses inside its folder")
         return None
     try:
         mode = real.stat().st_mode
     except OSError:
-        report.error("missing-file", f"{what} '{ref}' does not exist", where,
+        report.error("missing-file", f"{what} '{shown}' does not exist", where,
                      _nearby_hint(real))
         return None
-    if not stat.S_ISREG(mode):
-        report.error("not-a-file", f"{what} '{ref}' is not a regular file", where)
+    if kind == "folder":
+        if not stat.S_ISDIR(mode):
+            report.error("not-a-folder", f"{what} '{shown}' is not a folder", where)
+            return None
+    elif not stat.S_ISREG(mode):
+        report.error("not-a-file", f"{what} '{shown}' is not a regular file", where)
         return None
     return real
 
