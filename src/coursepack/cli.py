@@ -89,8 +89,10 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: 
 @main.command("build")
 @verbosity
 @PATHS
-@click.option("--target", "targets", multiple=True, type=click.Choice(["scorm12"]),
-              help="Package standard (repeatable). Default: scorm12.")
+@click.option("--target", "targets", multiple=True,
+              type=click.Choice(["scorm12", "scorm2004", "web"]),
+              help="Package to make (repeatable). Default: the course's `targets:`, "
+                   "else scorm12.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("build"), show_default=True, help="Folder for the packages.")
 @click.option("--control-files", type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -101,7 +103,6 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: 
 def build_cmd(ctx: click.Context, paths: tuple[Path, ...], targets: tuple[str, ...],
               out_dir: Path, control_files: Path | None, fmt: str, strict: bool) -> None:
     """Validate and package courses (default: every course under ./courses into ./build)."""
-    from .package import DEFAULT_TARGET
     from .pipeline import build, check
     report = Report()
     folders = _course_folders(paths)
@@ -109,13 +110,15 @@ def build_cmd(ctx: click.Context, paths: tuple[Path, ...], targets: tuple[str, .
     written: list[Path] = []
     if not report.fails(strict):
         for item in checked:
-            written += build(item, list(targets) or [DEFAULT_TARGET], out_dir, report,
+            written += build(item, list(targets), out_dir, report,
                              control_files.resolve() if control_files else None)
     _print_report(report, fmt, [display_path(f) for f in folders], sys.stderr, ctx.find_root().obj.get("quiet"))
     if report.fails(strict):
         ctx.exit(EXIT_INVALID)
     if not ctx.find_root().obj.get("quiet"):
         for path in written:
-            size = path.stat().st_size
-            click.echo(f"built {display_path(path)} ({size / 1024:.1f} KB)")
+            if path.is_dir():
+                click.echo(f"built {display_path(path)}/ (folder)")
+            else:
+                click.echo(f"built {display_path(path)} ({path.stat().st_size / 1024:.1f} KB)")
     ctx.exit(EXIT_OK)

@@ -67,6 +67,64 @@ class Video:
 
 
 @dataclass(frozen=True)
+class Name:
+    """A person's name in parts, or an organisation's (or any name kept whole) as `literal`."""
+    family: str = ""
+    given: str = ""
+    literal: str = ""
+    particle: str = ""       # "van", "de la": kept in front of the family name
+    suffix: str = ""         # "Jr.", "III"
+
+    @property
+    def short(self) -> str:
+        """The name as an in-text citation shows it: the family name, or the literal."""
+        return self.literal or " ".join(p for p in (self.particle, self.family) if p)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One entry of a reference list, whatever format it was read from.
+
+    Field names follow CSL (the Citation Style Language); `type` is a CSL item type such as
+    book, article-journal, chapter, report, webpage or document. `raw` holds the text of a
+    plain-text entry that could not be split into fields; it is then shown as written."""
+    key: str
+    type: str
+    source: Source
+    authors: tuple[Name, ...] = ()
+    editors: tuple[Name, ...] = ()
+    issued: tuple[int, ...] = ()         # year, month, day (as many as known)
+    title: str = ""
+    container: str = ""                  # journal, book, website or series title
+    publisher: str = ""
+    place: str = ""
+    volume: str = ""
+    issue: str = ""
+    page: str = ""
+    edition: str = ""
+    url: str = ""
+    doi: str = ""
+    accessed: tuple[int, ...] = ()
+    extra: tuple[tuple[str, str], ...] = ()   # other CSL text fields, passed to the style
+    raw: str = ""
+    format: str = ""                     # csl-json, csl-yaml, bibtex, ris or text
+
+    @property
+    def year(self) -> int | None:
+        return self.issued[0] if self.issued else None
+
+
+@dataclass(frozen=True)
+class CitationStyle:
+    """The CSL style a course's citations and reference lists are written in."""
+    name: str            # as written in course.yaml (or the default)
+    path: Path           # the .csl file
+    title: str           # the style's own title, e.g. "APA Style 7th edition"
+    numeric: bool        # citations are numbers ([1]) rather than author and date
+    source: Source
+
+
+@dataclass(frozen=True)
 class Lesson:
     id: str
     title: str
@@ -77,6 +135,7 @@ class Lesson:
     path: Path
     source: Source
     video: Video | None = None
+    reference_list: bool = True   # end with a list of the works it cites
 
 
 @dataclass(frozen=True)
@@ -102,6 +161,11 @@ class Course:
     source: Source
     control_files: Path | None = None
     lesson_files: frozenset[Path] = frozenset()   # every file listed, read or not
+    targets: tuple[str, ...] = ("scorm12",)
+    sco: str = "single"
+    references: tuple[Reference, ...] = ()
+    citation_style: CitationStyle | None = None
+    references_page: str = "cited"              # "cited" or "all"
 
     @property
     def lessons(self) -> tuple[Lesson, ...]:

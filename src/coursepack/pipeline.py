@@ -11,7 +11,7 @@ from .load.course import load_course
 from .markdown import LessonBody
 from .model import Course
 from .package import DEFAULT_TARGET, TARGETS
-from .package.archive import write_zip
+from .package.archive import write_folder, write_zip
 from .render import render_pages
 
 
@@ -47,11 +47,12 @@ def output_name(course: Course, target: str) -> str:
 
 def build(checked: Checked, targets: list[str], out_dir: Path, report: Report,
           control_files: Path | None = None) -> list[Path]:
-    """Render and package a course that passed its checks; returns the zips written."""
+    """Render and package a course that passed its checks; returns the zips written.
+    With no targets named, the course's own `targets:` apply."""
     assert checked.ok and checked.course is not None
     course = checked.course
     written = []
-    for name in targets:
+    for name in targets or course.targets:
         target = TARGETS[name]
         scos = target.pages(course)
         files = render_pages(course, checked.bodies, scos, target.STANDARD, report)
@@ -60,6 +61,9 @@ def build(checked: Checked, targets: list[str], out_dir: Path, report: Report,
         entries = target.package_files(course, scos, files, control_files)
         path = out_dir / output_name(course, name)
         try:
+            if getattr(target, "FOLDER", False):
+                write_folder(path.with_suffix(""), entries)
+                written.append(path.with_suffix(""))
             write_zip(path, entries)
         except OSError as exc:
             report.error("output-unwritable", f"cannot write {display_path(path)}: "

@@ -272,6 +272,21 @@ COURSE = Obj({
     "authors": Field(List(AUTHOR), "who wrote the course"),
     "completion": Field(COMPLETION, "completion rule reported to the LMS"),
     "control_files": Field(Str(), "folder of SCORM schema files to ship at the package root"),
+    "targets": Field(List(Str(choices=("scorm12", "scorm2004", "web")), min_items=1),
+                     "packages `coursepack build` makes when no --target is given",
+                     default=["scorm12"]),
+    "sco": Field(Str(choices=("single", "per-module")),
+                 "one SCO for the whole course, or one per module (tracked separately)",
+                 default="single"),
+    "references": Field(OneOf((Str(), List(Str(), min_items=1))),
+                        "reference list file(s), relative to course.yaml: CSL-JSON (.json), "
+                        "CSL-YAML (.yaml/.yml), BibTeX (.bib), RIS (.ris) or a plain list (.txt)"),
+    "citation_style": Field(Str(), "CSL style of citations and reference lists: a style name "
+                                   "(harvard, apa, ieee or any packaged CSL style) or a .csl "
+                                   "file in the course", default="cite-them-right-harvard"),
+    "references_page": Field(Str(choices=("cited", "all")),
+                             "what the References page lists: the works cited in lessons, "
+                             "or every entry of the reference files", default="cited"),
     "modules": Field(List(MODULE, min_items=1), "the course's modules, in order",
                      required=True),
 })
@@ -293,4 +308,7 @@ FRONT_MATTER = Obj({
     "summary": Field(Str(), "one sentence shown under the title"),
     "minutes": Field(Int(1, 600), "estimated time to complete, in minutes"),
     "video": Field(VIDEO, "makes this a video lesson: the video, its transcript, captions"),
+    "references": Field(Bool(), "false: no reference list at the end of this lesson (its "
+                                "citations then link to the course's References page)",
+                        default=True),
 })

@@ -110,4 +110,6 @@ def load_course(folder: Path, report: Report) -> Course | None:
                               percent if isinstance(percent, int) else 100),
         modules=tuple(modules), root=folder.resolve(), source=source,
         control_files=control_dir, lesson_files=frozenset(seen_lessons),
+        targets=tuple(t for t in data.get("targets") or ["scorm12"] if isinstance(t, str)),
+        sco=text_of(data, "sco", "single"),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import scorm12
+from . import scorm12, scorm2004, web
 
-TARGETS = {scorm12.NAME: scorm12}
+TARGETS = {target.NAME: target for target in (scorm12, scorm2004, web)}
 DEFAULT_TARGET = scorm12.NAME

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
 import zipfile
@@ -45,3 +46,30 @@ def write_zip(target: Path, files: dict[str, bytes]) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def write_folder(target: Path, files: dict[str, bytes]) -> None:
+    """Write files into a fresh folder beside target, then swap it into place, so the
+    folder is never seen half-written."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    old = None
+    try:
+        for name in sorted(files):
+            path = fresh / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(files[name])
+            path.chmod(0o644)
+        for folder in sorted({p for p in fresh.rglob("*") if p.is_dir()} | {fresh}):
+            folder.chmod(0o755)
+        if target.exists():
+            old = target.with_name(f".{target.name}.{os.getpid()}.old")
+            os.replace(target, old)
+        os.replace(fresh, target)
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        if old is not None and not target.exists():
+            os.replace(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

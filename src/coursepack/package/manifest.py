@@ -1,12 +1,17 @@
-"""What every manifest needs, whatever the standard: identifiers, file lists, control files."""
+"""What every manifest needs, whatever the standard: SCOs, identifiers, resources, control
+files. The SCORM 1.2 and 2004 targets differ in namespaces and sequencing, not in this."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+from lxml import etree
+
 from ..model import Course
 from ..render import LAUNCH_PAGE, Page
+
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
 
 def xml_id(prefix: str, text: str) -> str:
@@ -14,8 +19,12 @@ def xml_id(prefix: str, text: str) -> str:
     return prefix + "-" + re.sub(r"[^A-Za-z0-9_.-]", "_", text)
 
 
-def single_sco(course: Course) -> list[Page]:
-    """The default: the whole course is one SCO launched from index.html."""
+def scos(course: Course) -> list[Page]:
+    """The launchable pages: the whole course from index.html (the default), or with
+    `sco: per-module` one page per module, each tracked by the LMS on its own."""
+    if course.sco == "per-module" and len(course.modules) > 1:
+        return [Page(f"{module.id}.html", f"{course.id}-{module.id}", module.title, (module.id,))
+                for module in course.modules]
     return [Page(LAUNCH_PAGE, course.id, course.title, tuple(m.id for m in course.modules))]
 
 
@@ -34,3 +43,38 @@ def schema_locations(shipped: dict[str, bytes], known: dict[str, str]) -> str:
     """xsi:schemaLocation naming only the schema files that the package really contains."""
     pairs = [f"{namespace} {name}" for name, namespace in known.items() if name in shipped]
     return " ".join(pairs)
+
+
+def element(parent, ns: str, tag: str, text: str | None = None, **attrs):
+    node = etree.SubElement(parent, f"{{{ns}}}{tag}", {k: v for k, v in attrs.items() if v})
+    if text is not None:
+        node.text = text
+    return node
+
+
+def add_resources(resources, cp: str, scorm_type: str, pages: list[Page],
+                  files: dict[str, bytes]) -> None:
+    """One SCO resource per page. A single SCO lists every file; several SCOs share the
+    files they have in common through one 'asset' resource they each depend on."""
+    page_hrefs = {page.href for page in pages}
+    shared = [name for name in sorted(files) if name not in page_hrefs]
+    for page in pages:
+        resource = element(resources, cp, "resource", identifier=xml_id("RES", page.id),
+                           type="webcontent", href=page.href)
+        resource.set(scorm_type, "sco")
+        element(resource, cp, "file", href=page.href)
+        if len(pages) == 1:
+            for name in shared:
+                element(resource, cp, "file", href=name)
+        else:
+            element(resource, cp, "dependency", identifierref="RES-common-files")
+    if len(pages) > 1:
+        common = element(resources, cp, "resource", identifier="RES-common-files",
+                         type="webcontent")
+        common.set(scorm_type, "asset")
+        for name in shared:
+            element(common, cp, "file", href=name)
+
+
+def serialize(root) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

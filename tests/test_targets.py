@@ -1,0 +1,118 @@
+"""SCORM 2004 4th Edition, plain web and multi-SCO packages from the same sources."""
+
+import textwrap
+import zipfile
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from lxml import etree
+
+from conftest import EXAMPLE, MINIMAL, write_course
+from coursepack.xsd import validate_manifest
+
+CP12 = "{http://www.imsproject.org/xsd/imscp_rootv1p1p2}"
+CP2004 = "{http://www.imsglobal.org/xsd/imscp_v1p1}"
+SS = "{http://www.imsglobal.org/xsd/imsss}"
+
+
+@pytest.fixture(scope="module")
+def all_targets(tmp_path_factory):
+    from click.testing import CliRunner
+    from coursepack.cli import main
+    out = tmp_path_factory.mktemp("build")
+    args = ["build", str(EXAMPLE), "--out", str(out)]
+    for target in ("scorm12", "scorm2004", "web"):
+        args += ["--target", target]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def manifest_of(zip_path):
+    with zipfile.ZipFile(zip_path) as zf:
+        return zf.read("imsmanifest.xml"), set(zf.namelist())
+
+
+def test_one_command_builds_every_target(all_targets):
+    names = sorted(p.name for p in all_targets.iterdir())
+    assert names == ["leadership-in-social-care-scorm12.zip",
+                     "leadership-in-social-care-scorm2004.zip",
+                     "leadership-in-social-care-web", "leadership-in-social-care-web.zip"]
+
+
+@pytest.mark.parametrize("target, version, folder", [("scorm12", "scorm12", "scorm12"),
+                                                     ("scorm2004", "scorm2004", "scorm2004-4th")])
+def test_manifests_valid_and_every_href_exists(all_targets, scorm_schemas, target, version, folder):
+    manifest, names = manifest_of(all_targets / f"leadership-in-social-care-{target}.zip")
+    assert validate_manifest(manifest, scorm_schemas / folder, version) == []
+    root = etree.fromstring(manifest)
+    hrefs = [el.get("href") for el in root.iter() if el.get("href")]
+    assert hrefs and all(unquote(h) in names for h in hrefs)
+
+
+def test_scorm2004_manifest_shape(all_targets):
+    manifest, _ = manifest_of(all_targets / "leadership-in-social-care-scorm2004.zip")
+    root = etree.fromstring(manifest)
+    assert root.findtext(f"{CP2004}metadata/{CP2004}schemaversion") == "2004 4th Edition"
+    control = root.find(f".//{CP2004}organization/{SS}sequencing/{SS}controlMode")
+    assert control.get("choice") == "true" and control.get("flow") == "true"
+    [resource] = root.iter(f"{CP2004}resource")
+    assert resource.get("{http://www.adlnet.org/xsd/adlcp_v1p3}scormType") == "sco"
+    assert root.get("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation") is None
+
+
+def test_web_target_is_a_plain_site(all_targets):
+    folder = all_targets / "leadership-in-social-care-web"
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    with zipfile.ZipFile(all_targets / "leadership-in-social-care-web.zip") as zf:
+        assert sorted(zf.namelist()) == files
+    assert "imsmanifest.xml" not in files and "index.html" in files
+    assert '"standard":"web"' in (folder / "index.html").read_text()
+
+
+def test_course_yaml_sets_default_targets(tmp_path, cli):
+    files = dict(MINIMAL)
+    files["course.yaml"] = textwrap.dedent(MINIMAL["course.yaml"]) + "targets: [scorm2004, web]\n"
+    course = write_course(tmp_path / "c", files)
+    result = cli("build", course, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "tiny-scorm2004.zip", "tiny-web", "tiny-web.zip"]
+
+
+TWO_MODULES = dict(MINIMAL)
+TWO_MODULES["course.yaml"] = """
+    id: multi
+    title: Two modules
+    language: en
+    version: "2.0"
+    sco: per-module
+    modules:
+      - id: first
+        title: First module
+        lessons: [lessons/one.md]
+      - id: second
+        title: Second module
+        lessons: [lessons/two.md]
+    """
+
+
+@pytest.mark.parametrize("target, folder, version", [("scorm12", "scorm12", "scorm12"),
+                                                     ("scorm2004", "scorm2004-4th", "scorm2004")])
+def test_per_module_scos(tmp_path, cli, scorm_schemas, target, folder, version):
+    course = write_course(tmp_path / "c", TWO_MODULES)
+    result = cli("build", course, "--out", tmp_path / "out", "--target", target)
+    assert result.exit_code == 0, result.output
+    manifest, names = manifest_of(tmp_path / "out" / f"multi-{target}.zip")
+    assert validate_manifest(manifest, scorm_schemas / folder, version) == []
+    root = etree.fromstring(manifest)
+    cp = CP12 if target == "scorm12" else CP2004
+    items = [(i.get("identifier"), i.findtext(f"{cp}title")) for i in root.iter(f"{cp}item")]
+    assert items == [("ITEM-multi-first", "First module"), ("ITEM-multi-second", "Second module")]
+    launches = sorted(r.get("href") for r in root.iter(f"{cp}resource") if r.get("href"))
+    assert launches == ["first.html", "second.html"]
+    with zipfile.ZipFile(tmp_path / "out" / f"multi-{target}.zip") as zf:
+        first = zf.read("first.html").decode()
+    assert "First lesson" in first and "Second lesson" not in first
+    assert '"sco":"multi-first"' in first
