@@ -22,6 +22,8 @@ class Author:
 class Completion:
     rule: str = "all-lessons"
     percent: int = 100
+    assessment: str = ""      # id of the quiz lesson that decides passed/failed
+    source: Source | None = None
 
     def lessons_needed(self, total: int) -> int:
         if self.rule == "percent-lessons":
@@ -124,6 +126,50 @@ class CitationStyle:
     source: Source
 
 
+QUESTION_TYPES = ("single", "multiple", "true-false", "fill-in", "numeric", "matching",
+                  "ordering")
+
+
+@dataclass(frozen=True)
+class Option:
+    text: str                 # Markdown
+    correct: bool = False
+    feedback: str = ""
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str                 # one of QUESTION_TYPES
+    prompt: str               # Markdown
+    source: Source
+    weight: float = 1.0
+    options: tuple[Option, ...] = ()            # single, multiple
+    answer: bool | None = None                  # true-false
+    answers: tuple[str, ...] = ()               # fill-in: accepted answers
+    case_sensitive: bool = False                # fill-in
+    number: float | None = None                 # numeric: exact answer ...
+    tolerance: float = 0.0                      # ... give or take this much
+    low: float | None = None                    # numeric: or a range low..high
+    high: float | None = None
+    pairs: tuple[tuple[str, str], ...] = ()     # matching: (prompt, its match)
+    items: tuple[str, ...] = ()                 # ordering: in the correct order
+    feedback_correct: str = ""
+    feedback_incorrect: str = ""
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class Quiz:
+    questions: tuple[Question, ...]
+    pass_mark: int | None = None                # percent
+    attempts: int = 0                           # 0: unlimited
+    shuffle_questions: bool = False
+    shuffle_options: bool = False
+    draw: int | None = None                     # pool: questions drawn per attempt
+    review: bool = True                         # show answers after submitting
+
+
 @dataclass(frozen=True)
 class Lesson:
     id: str
@@ -135,6 +181,7 @@ class Lesson:
     path: Path
     source: Source
     video: Video | None = None
+    quiz: Quiz | None = None
     reference_list: bool = True   # end with a list of the works it cites
 
 
@@ -170,3 +217,16 @@ class Course:
     @property
     def lessons(self) -> tuple[Lesson, ...]:
         return tuple(lesson for module in self.modules for lesson in module.lessons)
+
+    @property
+    def assessment(self) -> Lesson | None:
+        """The quiz that decides passed/failed, if the course names one."""
+        for lesson in self.lessons:
+            if lesson.id == self.completion.assessment and lesson.quiz is not None:
+                return lesson
+        return None
+
+    @property
+    def pass_mark(self) -> int | None:
+        assessment = self.assessment
+        return assessment.quiz.pass_mark if assessment is not None else None

@@ -34,6 +34,14 @@ class Int:
 
 
 @dataclass(frozen=True)
+class Num:
+    """Any number, whole or decimal."""
+    minimum: float | None = None
+    maximum: float | None = None
+    json_name = "number"
+
+
+@dataclass(frozen=True)
 class Bool:
     json_name = "boolean"
 
@@ -69,7 +77,8 @@ class Field:
 def _describe(kind) -> str:
     if isinstance(kind, OneOf):
         return " or ".join(_describe(o) for o in kind.options)
-    return {"string": "text", "integer": "a whole number", "boolean": "true or false",
+    return {"string": "text", "integer": "a whole number", "number": "a number",
+            "boolean": "true or false",
             "array": "a list", "object": "a mapping of keys to values"}[kind.json_name]
 
 
@@ -109,6 +118,8 @@ def _matches(value, kind) -> bool:
         return isinstance(value, str)
     if isinstance(kind, Int):
         return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(kind, Num):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
     if isinstance(kind, Bool):
         return isinstance(value, bool)
     if isinstance(kind, List):
@@ -148,7 +159,7 @@ def _check(doc: YamlDoc, value, kind, report: Report, what: str, path: tuple) ->
         elif not value.strip():
             report.error("empty-value", f"{label} is empty", where)
             ok = False
-    elif isinstance(kind, Int):
+    elif isinstance(kind, (Int, Num)):
         if kind.minimum is not None and value < kind.minimum or \
                 kind.maximum is not None and value > kind.maximum:
             report.error("out-of-range", f"{label} is {value}, expected "
@@ -203,7 +214,7 @@ def to_json_schema(kind) -> dict:
         if kind.max_length:
             out["maxLength"] = kind.max_length
         out["minLength"] = 1
-    elif isinstance(kind, Int):
+    elif isinstance(kind, (Int, Num)):
         if kind.minimum is not None:
             out["minimum"] = kind.minimum
         if kind.maximum is not None:
@@ -244,6 +255,8 @@ COMPLETION = Obj({
                   "when the course counts as completed", default="all-lessons"),
     "percent": Field(Int(1, 100), "for 'percent-lessons': share of lessons to visit",
                      default=100),
+    "assessment": Field(ID, "id of the quiz whose score the LMS gets and whose pass mark "
+                            "decides passed or failed"),
 })
 
 LESSON_REF = OneOf((
@@ -302,13 +315,78 @@ VIDEO = Obj({
                                "timestamped plain text (.txt)"),
 })
 
+# ---- quizzes ------------------------------------------------------------------------------
+
+QUESTION_TYPES = ("single", "multiple", "true-false", "fill-in", "numeric", "matching",
+                  "ordering")
+
+OPTION = Obj({
+    "text": Field(Str(), "the option as shown (Markdown)", required=True),
+    "correct": Field(Bool(), "true for a right answer", default=False),
+    "feedback": Field(Str(), "shown when the learner chose this option"),
+})
+
+QUESTION = Obj({
+    "id": Field(ID, "stable identifier, unique in the quiz; names the LMS interaction",
+                required=True),
+    "type": Field(Str(choices=QUESTION_TYPES), "kind of question", required=True),
+    "prompt": Field(Str(), "the question (Markdown; images allowed)", required=True),
+    "weight": Field(Num(0, 1000), "how much the question counts in the score", default=1),
+    "options": Field(List(OPTION), "single/multiple: the options, right ones marked "
+                                   "'correct: true'"),
+    "answer": Field(OneOf((Bool(), Num())), "true-false: true or false; numeric: the number"),
+    "answers": Field(List(OneOf((Str(), Num())), min_items=1),
+                     "fill-in: every accepted answer"),
+    "case_sensitive": Field(Bool(), "fill-in: whether capitals must match", default=False),
+    "tolerance": Field(Num(0), "numeric: accepted distance from the answer", default=0),
+    "range": Field(List(Num(), min_items=2), "numeric: [lowest, highest] accepted"),
+    "pairs": Field(List(Obj({
+        "left": Field(Str(), "the item to match", required=True),
+        "right": Field(Str(), "its match", required=True),
+    }), min_items=2), "matching: each item with its match"),
+    "items": Field(List(Str(), min_items=2), "ordering: the items in the right order"),
+    "feedback": Field(Obj({
+        "correct": Field(Str(), "shown after a right answer"),
+        "incorrect": Field(Str(), "shown after a wrong answer"),
+    }), "feedback for right and wrong answers"),
+    "explanation": Field(Str(), "shown after answering, right or wrong"),
+})
+
+QUIZ_SETTINGS = {
+    "pass_mark": Field(Int(0, 100), "score (percent) needed to pass"),
+    "attempts": Field(Int(0, 100), "how many attempts a learner has (0: unlimited)",
+                      default=0),
+    "shuffle_questions": Field(Bool(), "show the questions in a new order each attempt",
+                               default=False),
+    "shuffle_options": Field(Bool(), "show options in a new order each attempt",
+                             default=False),
+    "draw": Field(Int(1, 10000), "question pool: how many questions each attempt draws"),
+    "review": Field(Bool(), "let learners see the right answers after submitting",
+                    default=True),
+    "questions": Field(List(QUESTION, min_items=1), "the questions", required=True),
+}
+
+QUIZ_FILE = Obj({
+    "title": Field(Str(max_length=200), "quiz title (the page heading)", required=True),
+    "id": Field(ID, "stable identifier; defaults to the file name without extension"),
+    "summary": Field(Str(), "one sentence shown under the title"),
+    "minutes": Field(Int(1, 600), "estimated time to complete, in minutes"),
+    "intro": Field(Str(), "text shown above the questions (Markdown)"),
+    **QUIZ_SETTINGS,
+})
+
+QUIZ = Obj(QUIZ_SETTINGS)
+
+
 FRONT_MATTER = Obj({
     "title": Field(Str(max_length=200), "lesson title (the page heading)", required=True),
     "id": Field(ID, "stable identifier; defaults to the file name without extension"),
     "summary": Field(Str(), "one sentence shown under the title"),
     "minutes": Field(Int(1, 600), "estimated time to complete, in minutes"),
     "video": Field(VIDEO, "makes this a video lesson: the video, its transcript, captions"),
+    "quiz": Field(QUIZ, "makes this lesson a quiz: its settings and questions"),
     "references": Field(Bool(), "false: no reference list at the end of this lesson (its "
                                 "citations then link to the course's References page)",
                         default=True),
 })
+

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from .captions import captions_for
 from .diagnostics import Report
-from .model import Course, Video
+from .model import Course, Lesson, Question, Video
+from .schema import did_you_mean
 from .timecode import clock
 
 # Far beyond any real course; keeps the progress record (suspend_data) within bounds.
@@ -32,10 +33,13 @@ def check_course(course: Course, report: Report) -> None:
             seen_lessons[lesson.id] = lesson.source
         if lesson.video is not None:
             check_video(lesson.video, report)
-        if not lesson.markdown.strip() and lesson.video is None:
+        if lesson.quiz is not None:
+            check_quiz(lesson, report)
+        if not lesson.markdown.strip() and lesson.video is None and lesson.quiz is None:
             report.warning("empty-lesson", f"lesson '{lesson.title}' has no content",
                            lesson.source.at(lesson.body_line, 1),
                            "write the lesson below the front matter")
+    check_assessment(course, report)
     if len(course.lessons) > MAX_LESSONS:
         report.error("too-many-lessons", f"the course has {len(course.lessons)} lessons; "
                      f"the limit is {MAX_LESSONS}", course.source,
@@ -87,3 +91,114 @@ def check_video(video: Video, report: Report) -> None:
                        f"({note.duration / 1000:.1f} s) because of the transcript's timing",
                        note.cue.source, "give this part more time, or less text"
                        if note.duration < 1000 else "split this part into shorter cues")
+
+
+# SCORM 1.2 answers name choices by single characters 0-9 and a-z (RTE 3.4.2.3.3).
+MAX_CHOICES = 36
+MAX_RESPONSE = 255  # CMIString255: student_response and correct_responses.n.pattern
+
+_TYPE_FIELDS = {
+    "single": {"options"}, "multiple": {"options"}, "true-false": {"answer"},
+    "fill-in": {"answers"}, "numeric": {"number", "range"}, "matching": {"pairs"},
+    "ordering": {"items"},
+}
+
+
+def check_quiz(lesson: Lesson, report: Report) -> None:
+    """The rules a quiz must meet whatever file it came from."""
+    quiz = lesson.quiz
+    seen: dict[str, object] = {}
+    for q in quiz.questions:
+        where = q.source
+        if q.id in seen:
+            report.error("duplicate-id", f"question id '{q.id}' is used twice in this quiz",
+                         where, f"the first use is at {seen[q.id]}; ids must be unique")
+        seen.setdefault(q.id, where)
+        _check_question(q, report)
+    if quiz.draw is not None and quiz.draw > len(quiz.questions):
+        report.error("quiz-draw-too-many", f"the quiz draws {quiz.draw} questions but has only "
+                     f"{len(quiz.questions)}", lesson.source,
+                     f"set 'draw' to at most {len(quiz.questions)}, or add questions")
+    if quiz.pass_mark is not None and not quiz.questions:
+        report.error("quiz-empty", "a quiz with a pass mark needs questions", lesson.source)
+
+
+def _check_question(q: Question, report: Report) -> None:
+    where = q.source
+    present = {"options": bool(q.options), "answer": q.answer is not None,
+               "answers": bool(q.answers), "number": q.number is not None,
+               "range": q.low is not None, "pairs": bool(q.pairs), "items": bool(q.items)}
+    for name, given in present.items():
+        if given and name not in _TYPE_FIELDS[q.type] and name != "number":
+            report.warning("quiz-field-ignored", f"'{name}' is not used by a {q.type} "
+                           f"question", where, f"a {q.type} question uses: "
+                           f"{', '.join(sorted(_TYPE_FIELDS[q.type]))}")
+    if q.type in ("single", "multiple"):
+        right = sum(1 for o in q.options if o.correct)
+        if len(q.options) < 2:
+            report.error("quiz-missing-answer", f"{q.type} question '{q.id}' needs at least two "
+                         "options", where, "add options under 'options:'")
+        elif right == 0:
+            report.error("quiz-no-correct", f"question '{q.id}' has no correct option", where,
+                         "mark the right option with 'correct: true'")
+        elif q.type == "single" and right > 1:
+            report.error("quiz-several-correct", f"single-choice question '{q.id}' has {right} "
+                         "correct options", where,
+                         "keep one correct option, or make it 'type: multiple'")
+        _check_count(q, len(q.options), "options", report)
+    elif q.type == "true-false" and q.answer is None:
+        report.error("quiz-missing-answer", f"true/false question '{q.id}' needs "
+                     "'answer: true' or 'answer: false'", where)
+    elif q.type == "fill-in":
+        if not [a for a in q.answers if a.strip()]:
+            report.error("quiz-missing-answer", f"fill-in question '{q.id}' has no accepted "
+                         "answer", where, "list the accepted answers under 'answers:'")
+        for answer in q.answers:
+            if len(answer) > MAX_RESPONSE:
+                report.error("too-long", f"an answer of '{q.id}' is {len(answer)} characters; "
+                             f"an LMS stores at most {MAX_RESPONSE}", where)
+    elif q.type == "numeric":
+        if q.number is None and q.low is None:
+            report.error("quiz-missing-answer", f"numeric question '{q.id}' needs 'answer:' "
+                         "(with an optional 'tolerance:') or 'range: [low, high]'", where)
+        elif q.low is not None and q.low > q.high:
+            report.error("bad-value", f"the range of '{q.id}' starts above its end", where,
+                         "write the range as [lowest, highest]")
+    elif q.type == "matching":
+        _check_count(q, len(q.pairs), "pairs", report)
+        _check_unique(q, [left for left, _ in q.pairs], "items to match", report)
+    elif q.type == "ordering":
+        _check_count(q, len(q.items), "items", report)
+        _check_unique(q, list(q.items), "items", report)
+    if q.weight <= 0:
+        report.warning("quiz-zero-weight", f"question '{q.id}' has weight 0 and does not "
+                       "count in the score", where)
+
+
+def _check_count(q: Question, count: int, what: str, report: Report) -> None:
+    if count > MAX_CHOICES:
+        report.error("too-many-options", f"question '{q.id}' has {count} {what}; SCORM 1.2 "
+                     f"names answers by one character, so at most {MAX_CHOICES} fit", q.source,
+                     "split the question in two")
+
+
+def _check_unique(q: Question, texts: list[str], what: str, report: Report) -> None:
+    if len(set(texts)) != len(texts):
+        report.error("quiz-ambiguous", f"question '{q.id}' lists the same {what} twice",
+                     q.source, "make every entry different so answers can be told apart")
+
+
+def check_assessment(course: Course, report: Report) -> None:
+    """`completion.assessment` must name a quiz with a pass mark."""
+    name = course.completion.assessment
+    if not name:
+        return
+    lesson = next((x for x in course.lessons if x.id == name), None)
+    if lesson is None or lesson.quiz is None:
+        quizzes = [x.id for x in course.lessons if x.quiz is not None]
+        report.error("unknown-assessment", f"completion.assessment names '{name}', which is "
+                     "not a quiz of this course", course.completion.source or course.source,
+                     did_you_mean(name, quizzes) or f"quizzes: {', '.join(quizzes) or 'none'}")
+    elif lesson.quiz.pass_mark is None:
+        report.error("assessment-no-pass-mark", f"the assessment '{name}' has no pass mark",
+                     lesson.source, "add 'pass_mark: 80' (percent) to the quiz")

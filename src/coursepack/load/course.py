@@ -8,7 +8,10 @@ from .. import schema
 from ..diagnostics import Report, Source, display_path
 from ..model import Author, Completion, Course, Lesson, Module
 from .files import read_text, resolve_inside
+from .gift import read_gift_file
 from .lesson import read_lesson
+from .references import course_references
+from .quiz import read_quiz_file
 from .yamlpos import parse_yaml
 
 COURSE_FILE = "course.yaml"
@@ -18,6 +21,16 @@ def text_of(mapping, key: str, default: str = "") -> str:
     """A text value from raw YAML data, or default where it is missing or of another type."""
     value = mapping.get(key) if isinstance(mapping, dict) else None
     return value if isinstance(value, str) else default
+
+
+def read_any_lesson(path: Path, root: Path, report: Report) -> Lesson | None:
+    """A lesson of whatever kind its file is: a quiz in YAML or GIFT, else Markdown."""
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return read_quiz_file(path, report)
+    if suffix == ".gift":
+        return read_gift_file(path, report)
+    return read_lesson(path, root, report)
 
 
 def find_courses(paths: list[Path]) -> list[Path]:
@@ -83,7 +96,7 @@ def load_course(folder: Path, report: Report) -> Course | None:
                              f"it is already listed at {seen_lessons[path]}")
                 continue
             seen_lessons[path] = where
-            lesson = read_lesson(path, folder, report)
+            lesson = read_any_lesson(path, folder, report)
             if lesson is not None:
                 lessons.append(lesson)
         modules.append(Module(
@@ -107,9 +120,12 @@ def load_course(folder: Path, report: Report) -> Course | None:
         authors=tuple(Author(text_of(a, "name"), text_of(a, "email"), text_of(a, "role"))
                       for a in authors if isinstance(a, dict)),
         completion=Completion(text_of(completion, "rule", "all-lessons"),
-                              percent if isinstance(percent, int) else 100),
+                              percent if isinstance(percent, int) else 100,
+                              text_of(completion, "assessment"),
+                              doc.pos(("completion", "assessment"))),
         modules=tuple(modules), root=folder.resolve(), source=source,
         control_files=control_dir, lesson_files=frozenset(seen_lessons),
+        **course_references(doc, folder, report),
         targets=tuple(t for t in data.get("targets") or ["scorm12"] if isinstance(t, str)),
         sco=text_of(data, "sco", "single"),
     )

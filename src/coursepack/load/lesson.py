@@ -11,6 +11,7 @@ from ..diagnostics import Report, Source, display_path
 from ..model import Lesson, Video
 from ..timecode import parse_duration
 from .files import read_text, resolve_inside
+from .quiz import quiz_from
 from .transcript import read_transcript
 from .yamlpos import YamlDoc, parse_yaml
 
@@ -64,10 +65,12 @@ def read_lesson(path: Path, root: Path, report: Report) -> Lesson | None:
     video = _read_video(doc, path, root, report) if isinstance(data.get("video"), dict) else None
     if report.errors > errors_before:
         return None
+    quiz = quiz_from(doc, ("quiz",)) if isinstance(data.get("quiz"), dict) else None
     return Lesson(
-        id=data.get("id") or _id_from_name(path.stem),
+        id=data.get("id") or lesson_id_from_name(path.stem),
         title=data["title"], summary=data.get("summary") or "", minutes=data.get("minutes"),
         markdown=body, body_line=body_line, path=path, source=source.at(1, 1), video=video,
+        quiz=quiz, reference_list=data.get("references") is not False,
     )
 
 
@@ -108,7 +111,7 @@ def _read_video(doc: YamlDoc, lesson_path: Path, root: Path, report: Report) -> 
                  transcript=transcript, source=doc.pos(("video",)))
 
 
-def _id_from_name(stem: str) -> str:
+def lesson_id_from_name(stem: str) -> str:
     """A lesson id from its file name: lowercase, other characters become hyphens."""
     slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
     return slug[:64].strip("-") or "lesson"

@@ -28,6 +28,16 @@ def scos(course: Course) -> list[Page]:
     return [Page(LAUNCH_PAGE, course.id, course.title, tuple(m.id for m in course.modules))]
 
 
+def sco_pass_mark(course: Course, page: Page) -> int | None:
+    """The pass mark the LMS should apply to this SCO: the course's assessment's, if the
+    assessment is in it."""
+    assessment = course.assessment
+    if assessment is None:
+        return None
+    modules = [m for m in course.modules if m.id in page.module_ids]
+    return course.pass_mark if any(assessment in m.lessons for m in modules) else None
+
+
 def control_files(folder: Path | None) -> dict[str, bytes]:
     """Every file of a folder of SCORM control documents (.xsd, .dtd), by package path."""
     if folder is None:

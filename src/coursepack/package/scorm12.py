@@ -6,8 +6,8 @@ from lxml import etree
 
 from ..model import Course
 from ..render import Page
-from .manifest import (XSI, add_resources, control_files, element, schema_locations, scos,
-                       serialize, xml_id)
+from .manifest import (XSI, add_resources, control_files, element, schema_locations,
+                       sco_pass_mark, scos, serialize, xml_id)
 
 NAME = "scorm12"
 LABEL = "SCORM 1.2"
@@ -60,6 +60,9 @@ def manifest(course: Course, launch: list[Page], files: dict[str, bytes],
         item = element(organization, IMSCP, "item", identifier=xml_id("ITEM", sco.id),
                        identifierref=xml_id("RES", sco.id), isvisible="true")
         element(item, IMSCP, "title", sco.title)
+        mastery = sco_pass_mark(course, sco)
+        if mastery is not None:
+            element(item, ADLCP, "masteryscore", str(mastery))
     add_resources(element(root, IMSCP, "resources"), IMSCP, f"{{{ADLCP}}}scormtype",
                   launch, files)
     return serialize(root)

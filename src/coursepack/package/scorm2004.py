@@ -9,8 +9,8 @@ from lxml import etree
 
 from ..model import Course
 from ..render import Page
-from .manifest import (XSI, add_resources, control_files, element, schema_locations, scos,
-                       serialize, xml_id)
+from .manifest import (XSI, add_resources, control_files, element, schema_locations,
+                       sco_pass_mark, scos, serialize, xml_id)
 
 NAME = "scorm2004"
 LABEL = "SCORM 2004 4th Edition"
@@ -79,12 +79,11 @@ def manifest(course: Course, launch: list[Page], files: dict[str, bytes],
     organization = element(organizations, IMSCP, "organization", identifier=org_id)
     organization.set(f"{{{ADLSEQ}}}objectivesGlobalToSystem", "false")
     element(organization, IMSCP, "title", course.title)
-    pass_mark = getattr(course, "pass_mark", None)
     for sco in launch:
         item = element(organization, IMSCP, "item", identifier=xml_id("ITEM", sco.id),
                        identifierref=xml_id("RES", sco.id), isvisible="true")
         element(item, IMSCP, "title", sco.title)
-        _item_sequencing(item, pass_mark if sco.module_ids else None)
+        _item_sequencing(item, sco_pass_mark(course, sco))
     sequencing = element(organization, IMSSS, "sequencing")
     element(sequencing, IMSSS, "controlMode", choice="true", flow="true")
     add_resources(element(root, IMSCP, "resources"), IMSCP, f"{{{ADLCP}}}scormType",

