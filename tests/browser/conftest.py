@@ -133,14 +133,39 @@ def launch_href(package_dir) -> str:
 
 
 @pytest.fixture(scope="session")
-def lesson_ids(package_dir, launch_href) -> list[str]:
-    """Lesson ids in course order, read from the built page."""
+def course_data(package_dir, launch_href) -> dict:
+    """The JSON block (#cp-data) the runtime reads, checked against the page's articles."""
     html = (package_dir / launch_href).read_text(encoding="utf-8")
-    ids = re.findall(r'<article class="cp-lesson" id="lesson-([^"]+)" data-lesson="([^"]+)"', html)
-    assert ids and all(a == b for a, b in ids), "lesson articles not found in the package"
-    lessons = [b for _, b in ids]
-    assert len(lessons) >= 3, "these tests need a course of at least three lessons"
-    return lessons
+    block = re.search(r'<script type="application/json" id="cp-data">(.*?)</script>', html, re.S)
+    assert block, "no #cp-data block in the launch page"
+    data = json.loads(block.group(1))
+    articles = re.findall(r'<article class="cp-lesson[^"]*" id="lesson-([^"]+)" '
+                          r'data-lesson="([^"]+)"', html)
+    assert all(a == b for a, b in articles), articles
+    assert [b for _, b in articles] == [p["id"] for p in data["lessons"]], \
+        "the page's articles and the runtime's list of lessons differ"
+    return data
+
+
+@pytest.fixture(scope="session")
+def lesson_ids(course_data) -> list[str]:
+    """Every page the runtime shows (lessons and optional pages), in course order."""
+    ids = [p["id"] for p in course_data["lessons"]]
+    assert len([p for p in course_data["lessons"] if not p.get("optional")]) >= 3, \
+        "these tests need a course of at least three lessons"
+    return ids
+
+
+@pytest.fixture(scope="session")
+def required_ids(course_data) -> list[str]:
+    """The pages that count towards completion (not marked optional)."""
+    return [p["id"] for p in course_data["lessons"] if not p.get("optional")]
+
+
+@pytest.fixture(scope="session")
+def needed(course_data) -> int:
+    """How many required pages the learner must visit to complete the course."""
+    return course_data["completion"]["needed"]
 
 
 # ---------------------------------------------------------------- the local web server
@@ -162,6 +187,7 @@ class _Handler(SimpleHTTPRequestHandler):
 
 class Site:
     def __init__(self, root: Path):
+        self.root = root
         handler = type("Handler", (_Handler,), {"failures": []})
         self.failures: list[str] = handler.failures
         self.server = ThreadingHTTPServer((ALLOWED_HOST, 0),
@@ -200,10 +226,12 @@ class Guard:
 
     def __init__(self):
         self.outside: list[str] = []
+        self.allowed: list[str] = []
         self.errors: list[str] = []
 
     def route(self, route, request):
         if urlsplit(request.url).hostname == ALLOWED_HOST:
+            self.allowed.append(request.url)
             route.continue_()
         else:
             self.outside.append(f"{request.method} {request.url}")
@@ -226,6 +254,8 @@ def new_page(browser, site, guard):
     contexts = []
 
     def make(**context_options):
+        # Smooth scrolling only slows every click down; tests that care pass their own value.
+        context_options.setdefault("reduced_motion", "reduce")
         context = browser.new_context(**context_options)
         contexts.append(context)
         context.route("**/*", guard.route)

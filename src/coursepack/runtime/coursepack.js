@@ -180,9 +180,13 @@
 
   function say(text) { if (statusEl) { statusEl.textContent = text; } }
 
+  /* Pages marked optional (the References page) are not lessons: they never count. */
+  var required = 0;
+  for (var r = 0; r < lessons.length; r++) { if (!lessons[r].optional) { required++; } }
+
   function visitedCount() {
     var n = 0;
-    for (var v = 0; v < visited.length; v++) { if (visited[v]) { n++; } }
+    for (var v = 0; v < visited.length; v++) { if (visited[v] && !lessons[v].optional) { n++; } }
     return n;
   }
 
@@ -205,8 +209,8 @@
     var bar = document.getElementById("cp-progress-bar");
     var text = document.getElementById("cp-progress-text");
     var count = visitedCount();
-    if (bar) { bar.max = lessons.length; bar.value = count; }
-    if (text) { text.textContent = count + " of " + lessons.length + " lessons visited"; }
+    if (bar) { bar.max = required; bar.value = count; }
+    if (text) { text.textContent = count + " of " + required + " lessons visited"; }
     for (var n = 0; n < links.length; n++) {
       if (!links[n]) { continue; }
       links[n].classList.toggle("cp-visited", !!visited[n]);
