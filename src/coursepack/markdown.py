@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 
+from . import citations
 from .diagnostics import Report, Source
 from .load.files import resolve_inside
 from .media import asset_href
@@ -26,6 +27,7 @@ def _parser() -> MarkdownIt:
     # Let every link through to _fix_link, which reports unsafe schemes with their line
     # instead of leaving the Markdown as silent text.
     md.validateLink = lambda url: True
+    md.use(citations.plugin)
     return md
 
 
@@ -36,6 +38,9 @@ _MD = _parser()
 class LessonBody:
     html: str
     assets: list[Asset] = field(default_factory=list)
+    references: list[citations.ListEntry] = field(default_factory=list)  # the lesson's list
+    tokens: list = field(default_factory=list, repr=False)     # until rendered
+    page: citations.ReferencesPage | None = None               # only the References page's
 
 
 def lesson_anchor(lesson_id: str) -> str:
@@ -45,7 +50,17 @@ def lesson_anchor(lesson_id: str) -> str:
 def process_lessons(course: Course, report: Report) -> dict[str, LessonBody]:
     """Parse every lesson once; report problems; return the HTML body of each lesson."""
     by_path = {lesson.path: lesson for lesson in course.lessons}
-    return {lesson.id: _process(lesson, course, by_path, report) for lesson in course.lessons}
+    uses: list = []
+    bodies = {lesson.id: _process(lesson, course, by_path, report, uses)
+              for lesson in course.lessons}
+    lists, page = citations.resolve(course, uses, report)
+    for lesson_id, body in bodies.items():
+        body.html = _MD.renderer.render(body.tokens, _MD.options, {})
+        body.tokens = []
+        body.references = lists.get(lesson_id, [])
+    if page is not None and citations.REFERENCES_ID not in bodies:
+        bodies[citations.REFERENCES_ID] = LessonBody("", page=page)
+    return bodies
 
 
 def _locate(lesson: Lesson, block_map, needle: str) -> Source:
@@ -60,7 +75,7 @@ def _locate(lesson: Lesson, block_map, needle: str) -> Source:
 
 
 def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
-             report: Report) -> LessonBody:
+             report: Report, uses: list) -> LessonBody:
     tokens = _MD.parse(lesson.markdown)
     body = LessonBody("")
     last_level = 1
@@ -88,7 +103,10 @@ def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
                 elif child.type == "image":
                     spot = _locate(lesson, token.map, child.attrGet("src") or "")
                     _fix_image(child, lesson, course, body, spot, report)
-    body.html = _MD.renderer.render(tokens, _MD.options, {})
+                elif child.type == "citation":
+                    uses.append((lesson.id, child,
+                                 _locate(lesson, token.map, child.content.split("\n")[0])))
+    body.tokens = tokens
     return body
 
 

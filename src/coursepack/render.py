@@ -57,8 +57,10 @@ class Page:
     module_ids: tuple[str, ...]
 
 
-def page_data(course: Course, page: Page, standard: str) -> Markup:
-    """The JSON block the runtime reads; '<' is escaped so it cannot close the script."""
+def page_data(course: Course, page: Page, standard: str, references: bool = False) -> Markup:
+    """The JSON block the runtime reads; '<' is escaped so it cannot close the script.
+    With references, the References page is the last entry of "lessons", marked optional
+    (it does not count towards completion)."""
     modules = [m for m in course.modules if m.id in page.module_ids]
     lessons = [lesson for m in modules for lesson in m.lessons]
     data = {
@@ -69,6 +71,8 @@ def page_data(course: Course, page: Page, standard: str) -> Markup:
         "lessons": [{"id": lesson.id, "title": lesson.title} for lesson in lessons],
         "completion": {"needed": course.completion.lessons_needed(len(lessons))},
     }
+    if references:
+        data["lessons"].append({"id": "references", "title": "References", "optional": True})
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
@@ -103,7 +107,7 @@ def render_pages(course: Course, bodies: dict[str, LessonBody], pages: list[Page
             modules = [m for m in course.modules if m.id in page.module_ids]
             html = template.render(course=course, modules=modules, page=page, bodies=bodies,
                                    videos=videos, media_src=media_src,
-                                   data=page_data(course, page, standard),
+                                   data=page_data(course, page, standard, "references" in bodies),
                                    lang=course.language)
             files[page.href] = html.encode("utf-8")
     except TemplateError as exc:

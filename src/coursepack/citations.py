@@ -1,0 +1,223 @@
+"""Citations in lesson Markdown, in the syntax pandoc users know:
+
+    [@bailey2019]                 (Bailey, 2019)
+    [@bailey2019, p. 4]           (Bailey, 2019, p. 4)
+    [see @bailey2019; @west2019]  (see Bailey, 2019; West, 2019)
+    [-@bailey2019]                (2019)            the author is not repeated
+    @bailey2019 says ...          Bailey (2019) says ...
+    @bailey2019 [p. 4] says ...   Bailey (2019, p. 4) says ...
+
+A markdown-it inline rule turns each into one `citation` token during the lesson's single
+parse; `resolve` then checks the keys against the course's references, has bibliography.py
+write each citation and reference list, and records what the templates show.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+
+from .diagnostics import Report, Source
+from .model import Course, Reference
+from .schema import did_you_mean
+
+REFERENCES_ID = "references"        # the References page's place among the lessons
+
+_KEY = r"(?:\{(?P<braced>[^{}\s]+)\}|(?P<plain>[A-Za-z0-9_](?:[\w:.#$%&+?<>~/-]*[\w])?))"
+_ITEM = re.compile(r"^(?P<prefix>.*?)(?P<minus>-?)@" + _KEY + r"(?P<rest>.*)$", re.DOTALL)
+_INTEXT = re.compile(r"@" + _KEY)
+_LOCATOR = re.compile(
+    r"^\s*(?P<label>pp?|pages?|chap|chapters?|ch|sec|sections?|§§?|paras?|paragraphs?|"
+    r"figs?|figures?|vols?|volumes?|lines?|nos?|notes?)\.?\s*"
+    r"(?P<value>[\w]+(?:\s*(?:[-–—]+|,\s*)\s*[\w]+)*)(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
+_BARE_LOCATOR = re.compile(r"^\s*(?P<value>\d+(?:\s*[-–—]+\s*\d+)?)(?P<rest>\s.*|)$", re.DOTALL)
+_LABELS = {"p": "page", "pp": "page", "page": "page", "pages": "page", "chap": "chapter",
+           "chapter": "chapter", "chapters": "chapter", "ch": "chapter", "sec": "section",
+           "section": "section", "sections": "section", "§": "section", "§§": "section",
+           "para": "paragraph", "paras": "paragraph", "paragraph": "paragraph",
+           "paragraphs": "paragraph", "fig": "figure", "figs": "figure", "figure": "figure",
+           "figures": "figure", "vol": "volume", "vols": "volume", "volume": "volume",
+           "volumes": "volume", "line": "line", "lines": "line", "no": "issue",
+           "nos": "issue", "note": "note", "notes": "note"}
+
+
+@dataclass(frozen=True)
+class CiteItem:
+    key: str
+    locator: str = ""
+    label: str = ""              # a CSL locator label: page, chapter, section, ...
+    prefix: str = ""             # the author's words before the key, e.g. "see"
+    suffix: str = ""             # and after the locator
+    suppress_author: bool = False
+
+
+@dataclass
+class Cluster:
+    """One citation as written: one or more items, in brackets or in the text."""
+    items: tuple[CiteItem, ...]
+    in_text: bool                # @key: the author's name is part of the sentence
+    raw: str
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    """One entry of a rendered reference list."""
+    key: str
+    id: str                      # HTML id: ref-KEY (References page), ref-LESSON-KEY (lesson)
+    label: Markup                # "[1]" in numeric styles, else empty
+    html: Markup
+
+
+@dataclass
+class ReferencesPage:
+    """The course's References page: an article like a lesson's, listed last."""
+    title: str
+    entries: list[ListEntry] = field(default_factory=list)
+    style: str = ""
+
+
+# ---- syntax ----------------------------------------------------------------------------
+
+def _key(m: re.Match) -> str:
+    return m.group("braced") or m.group("plain")
+
+
+def _parse_item(text: str) -> CiteItem | None:
+    m = _ITEM.match(text)
+    if m is None or "@" in m.group("prefix"):
+        return None
+    prefix = m.group("prefix").strip()
+    if prefix and not re.search(r"\s$|^$", m.group("prefix")):
+        return None          # "a@b": an e-mail address, not a citation
+    locator, label, suffix = _split_locator(m.group("rest"))
+    return CiteItem(_key(m), locator, label, prefix, suffix, bool(m.group("minus")))
+
+
+def _split_locator(rest: str) -> tuple[str, str, str]:
+    """', p. 4 and elsewhere' -> ('4', 'page', 'and elsewhere')."""
+    rest = rest.strip()
+    if not rest:
+        return "", "", ""
+    body = rest[1:] if rest.startswith(",") else rest
+    m = _LOCATOR.match(body)
+    if m:
+        return (m.group("value").strip(), _LABELS[m.group("label").lower()],
+                m.group("rest").strip())
+    m = _BARE_LOCATOR.match(body)
+    if m:
+        return m.group("value").strip(), "page", m.group("rest").strip()
+    return "", "", body.strip()
+
+
+def _bracketed(src: str, start: int, end_max: int) -> tuple[Cluster, int] | None:
+    end = src.find("]", start + 1, end_max)
+    if end < 0 or "[" in src[start + 1:end] or "@" not in src[start + 1:end]:
+        return None
+    if end + 1 < end_max and src[end + 1] in "([":
+        return None          # [text](url) or [text][ref]: a link
+    items = []
+    for part in src[start + 1:end].split(";"):
+        item = _parse_item(part)
+        if item is None:
+            return None
+        items.append(item)
+    return Cluster(tuple(items), False, src[start:end + 1]), end + 1
+
+
+def _in_text(src: str, start: int, end_max: int) -> tuple[Cluster, int] | None:
+    if start > 0 and (src[start - 1].isalnum() or src[start - 1] in "._-+@"):
+        return None
+    m = _INTEXT.match(src, start, end_max)
+    if m is None:
+        return None
+    pos = m.end()
+    locator = label = suffix = ""
+    after = re.match(r" ?\[([^\[\]@]*)\]", src[pos:end_max])
+    if after and not src[pos + after.end():pos + after.end() + 1] in ("(", "["):
+        locator, label, suffix = _split_locator(after.group(1))
+        pos += after.end()
+    item = CiteItem(_key(m), locator, label, "", suffix, False)
+    return Cluster((item,), True, src[start:pos]), pos
+
+
+def _rule(state, silent: bool) -> bool:
+    ch = state.src[state.pos]
+    if ch not in "[@" or state.linkLevel > 0:
+        return False
+    found = (_bracketed if ch == "[" else _in_text)(state.src, state.pos, state.posMax)
+    if found is None:
+        return False
+    cluster, end = found
+    if not silent:
+        token = state.push("citation", "", 0)
+        token.content = cluster.raw
+        token.meta = {"cluster": cluster}
+    state.pos = end
+    return True
+
+
+def _render(self, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    html = token.meta.get("html")
+    return str(html) if html is not None else str(escape(token.content))
+
+
+def plugin(md) -> None:
+    """Add the citation syntax to a markdown-it parser."""
+    md.inline.ruler.before("link", "citation", _rule)
+    md.add_render_rule("citation", _render)
+
+
+# ---- checks and rendering ----------------------------------------------------------------
+
+def resolve(course: Course, uses: list[tuple[str, object, Source]], report: Report
+            ) -> tuple[dict[str, list[ListEntry]], ReferencesPage | None]:
+    """Check every citation (lesson id, citation token, place) against the course's
+    references; write each citation's HTML into its token. Returns each citing lesson's own
+    reference list and the References page (None when there is nothing to list)."""
+    from . import bibliography
+
+    by_key: dict[str, Reference] = {}
+    for ref in course.references:
+        by_key.setdefault(ref.key, ref)
+    cited: list[str] = []
+    good_uses = []
+    for lesson_id, token, where in uses:
+        cluster = token.meta["cluster"]
+        ok = True
+        for item in cluster.items:
+            if item.key in by_key:
+                if item.key not in cited:
+                    cited.append(item.key)
+                continue
+            ok = False
+            hint = did_you_mean(item.key, by_key) or (
+                "add the work to the course's reference file" if course.references else
+                "list your references in a file named by 'references:' in course.yaml")
+            report.error("unknown-citation", f"no reference has the key '{item.key}'",
+                         where, hint)
+        if ok:
+            good_uses.append((lesson_id, token, cluster))
+    if course.references_page != "all":
+        for ref in course.references:
+            if ref.key not in cited and by_key.get(ref.key) is ref:
+                report.warning("reference-not-cited", f"reference '{ref.key}' is never cited",
+                               ref.source, f"cite it in a lesson with [@{ref.key}], remove "
+                               "it, or set 'references_page: all' in course.yaml to list "
+                               "every entry")
+    listed = list(cited)
+    if course.references_page == "all":
+        listed += [ref.key for ref in course.references
+                   if ref.key not in cited and by_key[ref.key] is ref]
+    if not listed or course.citation_style is None:
+        return {}, None
+    try:
+        return bibliography.render(course, [by_key[k] for k in listed], good_uses)
+    except Exception as exc:  # noqa: BLE001 - a style the processor cannot follow
+        style = course.citation_style
+        report.error("style-failed", f"the citation style '{style.name}' could not be "
+                     f"applied: {type(exc).__name__} {exc}".rstrip(), style.source,
+                     "try a packaged style such as harvard, apa or ieee")
+        return {}, None
