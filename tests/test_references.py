@@ -504,7 +504,7 @@ def test_no_references_page_without_citations(tiny):
     checked = check(tiny, report)
     assert "references" not in checked.bodies
     page = Page("index.html", "tiny", "Tiny", ("only",))
-    assert '"optional"' not in str(page_data(checked.course, page, "scorm12"))
+    assert '"optional"' not in str(page_data(checked.course, page, "scorm12", checked.bodies))
 
 
 def test_custom_csl_file(tmp_path):

@@ -105,7 +105,8 @@ def summary_line(report: Report, courses: int) -> str:
 def _source_line(path: str, line: int, cache: dict[str, list[str]]) -> str | None:
     if path not in cache:
         try:
-            cache[path] = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+            text = Path(path).read_text(encoding="utf-8", errors="replace")
+            cache[path] = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         except OSError:
             cache[path] = []
     lines = cache[path]

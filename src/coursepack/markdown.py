@@ -32,6 +32,8 @@ def _parser() -> MarkdownIt:
 
 
 _MD = _parser()
+_MD_FRAGMENT = MarkdownIt("commonmark", {"html": False, "typographer": False})
+_MD_FRAGMENT.validateLink = lambda url: True
 
 
 @dataclass
@@ -41,6 +43,7 @@ class LessonBody:
     references: list[citations.ListEntry] = field(default_factory=list)  # the lesson's list
     tokens: list = field(default_factory=list, repr=False)     # until rendered
     page: citations.ReferencesPage | None = None               # only the References page's
+    quiz: object = None                                        # a quizzes.QuizView
 
 
 def lesson_anchor(lesson_id: str) -> str:
@@ -61,6 +64,22 @@ def process_lessons(course: Course, report: Report) -> dict[str, LessonBody]:
     if page is not None and citations.REFERENCES_ID not in bodies:
         bodies[citations.REFERENCES_ID] = LessonBody("", page=page)
     return bodies
+
+
+def render_fragment(text: str, lesson: Lesson, course: Course, body: LessonBody,
+                    where: Source, report: Report, inline: bool = True) -> str:
+    """A short Markdown text outside the lesson body (a quiz prompt, an option, feedback):
+    links and images get the same checks, reported at `where`. Inline fragments stay phrasing
+    content, so they can sit in a legend or a label."""
+    tokens = _MD_FRAGMENT.parseInline(text, {}) if inline else _MD_FRAGMENT.parse(text, {})
+    by_path = {other.path: other for other in course.lessons}
+    for token in tokens:
+        for child in token.children or []:
+            if child.type == "link_open":
+                _fix_link(child, lesson, course, by_path, where, report)
+            elif child.type == "image":
+                _fix_image(child, lesson, course, body, where, report)
+    return _MD_FRAGMENT.renderer.render(tokens, _MD_FRAGMENT.options, {}).strip()
 
 
 def _locate(lesson: Lesson, block_map, needle: str) -> Source:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import markdown, validate
+from . import markdown, quizzes, validate
 from .diagnostics import Report, Source, display_path
 from .load.course import load_course
 from .markdown import LessonBody
@@ -31,6 +31,8 @@ def check(folder: Path, report: Report) -> Checked:
         return Checked(folder, None)
     validate.check_course(course, report)
     bodies = markdown.process_lessons(course, report)
+    if report.errors == errors_before:
+        quizzes.attach(course, bodies, report)
     checked = Checked(folder, course, bodies, ok=report.errors == errors_before)
     if checked.ok and (course.root / "templates").is_dir():
         # The course overrides templates: render once, in memory, so that template errors

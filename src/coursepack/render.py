@@ -18,7 +18,7 @@ from .model import Course
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 RUNTIME_DIR = PACKAGE_DIR / "runtime"
-RUNTIME_FILES = ("coursepack.css", "coursepack.js", "transcript.js")
+RUNTIME_FILES = ("coursepack.css", "coursepack.js", "quiz.js", "transcript.js")
 LAUNCH_PAGE = "index.html"
 
 
@@ -57,7 +57,8 @@ class Page:
     module_ids: tuple[str, ...]
 
 
-def page_data(course: Course, page: Page, standard: str, references: bool = False) -> Markup:
+def page_data(course: Course, page: Page, standard: str, bodies: dict[str, LessonBody],
+              references: bool = False) -> Markup:
     """The JSON block the runtime reads; '<' is escaped so it cannot close the script.
     With references, the References page is the last entry of "lessons", marked optional
     (it does not count towards completion)."""
@@ -70,6 +71,10 @@ def page_data(course: Course, page: Page, standard: str, references: bool = Fals
         "sco": page.id,
         "lessons": [{"id": lesson.id, "title": lesson.title} for lesson in lessons],
         "completion": {"needed": course.completion.lessons_needed(len(lessons))},
+        "quizzes": [bodies[lesson.id].quiz.spec for lesson in lessons
+                    if lesson.id in bodies and bodies[lesson.id].quiz is not None],
+        "assessment": next((lesson.id for lesson in lessons
+                            if lesson.id == course.completion.assessment), None),
     }
     if references:
         data["lessons"].append({"id": "references", "title": "References", "optional": True})
@@ -107,7 +112,8 @@ def render_pages(course: Course, bodies: dict[str, LessonBody], pages: list[Page
             modules = [m for m in course.modules if m.id in page.module_ids]
             html = template.render(course=course, modules=modules, page=page, bodies=bodies,
                                    videos=videos, media_src=media_src,
-                                   data=page_data(course, page, standard, "references" in bodies),
+                                   data=page_data(course, page, standard, bodies,
+                                                  "references" in bodies),
                                    lang=course.language)
             files[page.href] = html.encode("utf-8")
     except TemplateError as exc:

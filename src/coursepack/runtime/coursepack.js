@@ -1,5 +1,6 @@
-/* coursepack runtime: finds the LMS, keeps the learner's place and progress, reports status.
-   Static code fed by the JSON block #cp-data. No dependencies, nothing loaded from outside. */
+/* coursepack runtime: finds the LMS, keeps the learner's place and progress, reports status,
+   score and answers. Static code fed by the JSON block #cp-data; no dependencies.
+   One course model; one adapter per standard (SCORM 1.2, SCORM 2004, none) behind one shape. */
 (function () {
   "use strict";
 
@@ -7,7 +8,12 @@
   if (!dataEl) { return; }
   var data = JSON.parse(dataEl.textContent);
   var lessons = data.lessons;
-  var STATE_VERSION = "1";
+  var quizSpecs = data.quizzes || [];
+  var STATE_VERSION = "2";
+
+  function byId(id) { return document.getElementById(id); }
+  function pad(n, width) { var s = String(n); while (s.length < width) { s = "0" + s; } return s; }
+  function isTrue(value) { return String(value) === "true"; }
 
   /* ---- LMS discovery (SCORM RTE: walk up the parent frames, then the opener's) ---- */
 
@@ -24,79 +30,186 @@
 
   function findApi(name) {
     var api = lookUp(window, name);
-    if (!api && window.opener) { api = lookUp(window.opener, name); }
+    if (!api && window.opener) {
+      try { api = lookUp(window.opener, name); } catch (e) { api = null; }
+    }
     return api;
   }
 
-  /* ---- adapters: one per standard, one shape ---- */
+  /* ---- times in each standard's format ---- */
 
-  function isTrue(value) { return String(value) === "true"; }
-
-  function pad(n, width) { var s = String(n); while (s.length < width) { s = "0" + s; } return s; }
-
-  function scorm12Time(ms) {
+  function timespan12(ms) {        /* CMITimespan: HHHH:MM:SS.SS */
     var cs = Math.round(ms / 10);
     var h = Math.floor(cs / 360000), m = Math.floor(cs / 6000) % 60, s = Math.floor(cs / 100) % 60;
     return pad(Math.min(h, 9999), 2) + ":" + pad(m, 2) + ":" + pad(s, 2) + "." + pad(cs % 100, 2);
   }
 
-  function Scorm12(api) { this.api = api; this.faults = 0; }
-  Scorm12.prototype = {
-    kind: "scorm12",
-    lastError: function () {
-      try { return String(this.api.LMSGetLastError()); } catch (e) { return "101"; }
-    },
+  function duration2004(ms) {      /* ISO 8601 duration: PT1H2M3.45S */
+    var cs = Math.round(ms / 10), h = Math.floor(cs / 360000), m = Math.floor(cs / 6000) % 60;
+    var s = (cs % 6000) / 100, out = "PT";
+    if (h) { out += h + "H"; }
+    if (m) { out += m + "M"; }
+    return out + (Math.round(s * 100) / 100) + "S";
+  }
+
+  function clock12(date) {         /* CMITime: HH:MM:SS */
+    return pad(date.getHours(), 2) + ":" + pad(date.getMinutes(), 2) + ":" + pad(date.getSeconds(), 2);
+  }
+
+  function timestamp2004(date) {   /* time(second,10,0): YYYY-MM-DDThh:mm:ss */
+    return date.getFullYear() + "-" + pad(date.getMonth() + 1, 2) + "-" + pad(date.getDate(), 2) +
+      "T" + clock12(date);
+  }
+
+  /* ---- the SCORM adapters: the same calls, each in its standard's words ---- */
+
+  var CHARS = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+  function Scorm(api, version) {
+    this.api = api;
+    this.v12 = version === "scorm12";
+    this.kind = version;
+    this.limit = this.v12 ? 4096 : 64000;
+    this.interactions = null;
+    var m = this.v12 ? ["LMSInitialize", "LMSGetValue", "LMSSetValue", "LMSCommit", "LMSFinish",
+                        "LMSGetLastError"]
+                     : ["Initialize", "GetValue", "SetValue", "Commit", "Terminate", "GetLastError"];
+    this.m = { init: m[0], get: m[1], set: m[2], commit: m[3], finish: m[4], error: m[5] };
+  }
+
+  Scorm.prototype = {
     call: function (method, a, b) {
-      var result;
-      try { result = b === undefined ? this.api[method](a) : this.api[method](a, b); }
-      catch (e) { result = "false"; }
-      return result;
+      try { return b === undefined ? this.api[this.m[method]](a) : this.api[this.m[method]](a, b); }
+      catch (e) { return "false"; }
     },
-    start: function () {
-      return isTrue(this.call("LMSInitialize", ""));
+    lastError: function () {
+      var code = this.call("error");
+      return code === "false" ? "101" : String(code);
     },
+    start: function () { return isTrue(this.call("init", "")); },
     get: function (key) {
-      var value = this.call("LMSGetValue", key);
-      return value === null || value === undefined ? "" : String(value);
+      var value = this.call("get", key);
+      return value === null || value === undefined || value === "false" && this.lastError() !== "0"
+        ? "" : String(value);
     },
+    /* A "false" from SetValue may be a warning only: error 0 means it was stored. */
     set: function (key, value) {
-      if (isTrue(this.call("LMSSetValue", key, String(value)))) { return true; }
-      if (this.lastError() === "0") { return true; }
-      this.faults++;
-      return false;
+      if (isTrue(this.call("set", key, String(value)))) { return true; }
+      return this.lastError() === "0";
     },
-    commit: function () {
-      var ok = isTrue(this.call("LMSCommit", ""));
-      return ok && this.lastError() === "0";
-    },
+    /* Never trust a "true" blindly: some LMSs report a failed commit only as an error code. */
+    commit: function () { return isTrue(this.call("commit", "")) && this.lastError() === "0"; },
+
     restore: function () {
-      var status = this.get("cmi.core.lesson_status");
+      var v12 = this.v12;
+      var status = this.get(v12 ? "cmi.core.lesson_status" : "cmi.completion_status");
+      if (v12 && status !== "not attempted") { this.sentStatus = status; }
       return {
-        location: this.get("cmi.core.lesson_location"),
+        location: this.get(v12 ? "cmi.core.lesson_location" : "cmi.location"),
         suspend: this.get("cmi.suspend_data"),
-        completed: status === "completed" || status === "passed",
-        fresh: status === "" || status === "not attempted"
+        completed: status === "completed" || status === "passed"
       };
     },
+
     save: function (state) {
-      this.set("cmi.core.lesson_location", state.location);
-      this.set("cmi.suspend_data", state.suspend);
-      if (state.statusChanged || state.fresh) {
-        this.set("cmi.core.lesson_status", state.completed ? "completed" : "incomplete");
+      var v12 = this.v12, ok = true;
+      ok = this.set(v12 ? "cmi.core.lesson_location" : "cmi.location", state.location) && ok;
+      ok = this.set("cmi.suspend_data", state.suspend) && ok;
+      if (state.score !== null) {         /* the score before the status (RTE order) */
+        var p = v12 ? "cmi.core.score." : "cmi.score.";
+        ok = this.set(p + "min", "0") && this.set(p + "max", "100") && ok;
+        ok = this.set(p + "raw", String(state.score)) && ok;
+        if (!v12) { ok = this.set("cmi.score.scaled", String(Math.round(state.score * 100) / 10000)) && ok; }
+      }
+      if (v12) {
+        var status = state.success === "passed" ? "passed" : state.success === "failed" ? "failed"
+                   : state.completed ? "completed" : "incomplete";
+        if (status !== this.sentStatus) {
+          ok = this.set("cmi.core.lesson_status", status) && ok;
+          this.sentStatus = status;
+        }
+      } else {
+        ok = this.set("cmi.completion_status", state.completed ? "completed" : "incomplete") && ok;
+        ok = this.set("cmi.success_status", state.success || "unknown") && ok;
+        ok = this.set("cmi.progress_measure", String(state.progress)) && ok;
+      }
+      return ok;
+    },
+
+    /* One interaction record per answered question, appended after those already there. */
+    record: function (items) {
+      if (this.interactions === null) {
+        var count = this.get("cmi.interactions._count");
+        this.interactions = /^\d+$/.test(count) ? Number(count) : -1;
+      }
+      if (this.interactions < 0) { return true; }   /* the LMS keeps no interactions */
+      var ok = true;
+      for (var i = 0; i < items.length; i++) {
+        ok = this.writeInteraction("cmi.interactions." + this.interactions + ".", items[i]) && ok;
+        this.interactions++;
+      }
+      return ok;
+    },
+
+    writeInteraction: function (p, x) {
+      var v12 = this.v12, ok = this.set(p + "id", x.id);
+      ok = this.set(p + "type", x.type) && ok;
+      if (!v12) { ok = this.set(p + "timestamp", timestamp2004(x.when)) && ok; }
+      ok = this.set(p + "weighting", String(x.weight)) && ok;
+      var patterns = this.patterns(x);
+      for (var k = 0; k < patterns.length; k++) {
+        ok = this.set(p + "correct_responses." + k + ".pattern", patterns[k]) && ok;
+      }
+      ok = this.set(p + (v12 ? "student_response" : "learner_response"), this.response(x)) && ok;
+      ok = this.set(p + "result", x.correct ? "correct" : v12 ? "wrong" : "incorrect") && ok;
+      ok = this.set(p + "latency", v12 ? timespan12(x.latency) : duration2004(x.latency)) && ok;
+      if (v12) { ok = this.set(p + "time", clock12(x.when)) && ok; }
+      else { ok = this.set(p + "description", x.description.slice(0, 250)) && ok; }
+      return ok;
+    },
+
+    /* Responses and patterns in the syntax of each standard (1.2: single characters and commas,
+       2004: [,] [.] [:] delimiters); SCORM 1.2 strings stop at 255 characters. */
+    format: function (type, value, caseSensitive) {
+      var v12 = this.v12, list = v12 ? "," : "[,]";
+      switch (type) {
+        case "choice": case "sequencing":
+          return value.map(function (i) { return CHARS.charAt(i); }).join(list);
+        case "true-false": return v12 ? (value ? "t" : "f") : (value ? "true" : "false");
+        case "matching":
+          return value.map(function (p) { return CHARS.charAt(p[0]) + (v12 ? "." : "[.]") + CHARS.charAt(p[1]); }).join(list);
+        case "numeric":
+          if (typeof value === "object") { return v12 ? String(value.min) : value.min + "[:]" + value.max; }
+          return String(value);
+        default:
+          return (!v12 && caseSensitive ? "{case_matters=true}" : "") + String(value).slice(0, v12 ? 255 : 4000);
       }
     },
-    finish: function (state, elapsedMs) {
+    response: function (x) {
+      var text = this.format(x.type, x.response, false);
+      return this.v12 ? text.slice(0, 255) : text;
+    },
+    patterns: function (x) {
+      var self = this;
+      if (this.v12 && x.type === "numeric" && x.patterns[0].min !== x.patterns[0].max) { return []; }
+      return x.patterns.map(function (p) { return self.format(x.type, p, x.caseSensitive); });
+    },
+
+    finish: function (state, elapsedMs, leaving) {
       this.save(state);
-      this.set("cmi.core.session_time", scorm12Time(elapsedMs));
-      this.set("cmi.core.exit", state.completed ? "" : "suspend");
+      var v12 = this.v12, done = state.completed || state.success === "passed";
+      this.set(v12 ? "cmi.core.session_time" : "cmi.session_time",
+               v12 ? timespan12(elapsedMs) : duration2004(elapsedMs));
+      this.set(v12 ? "cmi.core.exit" : "cmi.exit", done ? (v12 ? "" : "normal") : "suspend");
+      if (!v12 && leaving) { this.set("adl.nav.request", done ? "exitAll" : "suspendAll"); }
       var committed = this.commit();
-      return isTrue(this.call("LMSFinish", "")) && committed;
+      return isTrue(this.call("finish", "")) && committed;
     }
   };
 
-  function LocalStore(key) { this.key = key; this.memory = null; }
+  /* No LMS (preview, a plain web host, the file system): the same record in localStorage. */
+  function LocalStore(key) { this.key = key; this.memory = null; this.kind = "local"; this.limit = 64000; }
   LocalStore.prototype = {
-    kind: "local",
     start: function () { return true; },
     read: function () {
       try { return JSON.parse(window.localStorage.getItem(this.key) || "null"); }
@@ -105,18 +218,23 @@
     restore: function () {
       var saved = this.read() || {};
       return { location: saved.location || "", suspend: saved.suspend || "",
-               completed: !!saved.completed, fresh: !saved.location };
+               completed: !!saved.completed };
     },
     save: function (state) {
-      var record = { location: state.location, suspend: state.suspend, completed: state.completed };
+      var record = { location: state.location, suspend: state.suspend, completed: state.completed,
+                     success: state.success, score: state.score };
       this.memory = record;
       try { window.localStorage.setItem(this.key, JSON.stringify(record)); } catch (e) { /* private mode */ }
+      return true;
     },
+    record: function () { return true; },
     commit: function () { return true; },
     finish: function (state) { this.save(state); return true; }
   };
 
-  /* ---- progress state and its compact, versioned encoding in suspend_data ---- */
+  /* ---- the learner's progress, kept compact and versioned in suspend_data ----
+     2|<visited lessons as base64 bits>|<quiz>;<quiz>...
+     quiz = index:used:seed:score:best:submitted:answer,answer,...  */
 
   var B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -134,25 +252,80 @@
     var bits = [];
     for (var i = 0; i < length; i++) {
       var v = B64.indexOf(text.charAt(Math.floor(i / 6)));
-      bits.push(v > 0 && (v >> (i % 6)) & 1 ? true : false);
+      bits.push(v > 0 && ((v >> (i % 6)) & 1) === 1);
     }
     return bits;
   }
 
-  function encodeState(visited) { return STATE_VERSION + "." + encodeBits(visited); }
+  var Q = window.CoursepackQuiz;
+
+  function encodeQuiz(index, state, withAnswers) {
+    var spec = quizSpecs[index], answers = [];
+    if (withAnswers && state.answers) {
+      for (var i = 0; i < spec.questions.length; i++) {
+        answers.push(Q.encodeAnswer(spec.questions[i], state.answers[i]));
+      }
+    }
+    var num = function (x) { return x === null || x === undefined ? "" : String(Math.round(x * 100)); };
+    return [index, state.used, state.seed.toString(36), num(state.score), num(state.best),
+            state.submitted ? 1 : 0, answers.join(",")].join(":");
+  }
+
+  function decodeQuiz(text) {
+    var f = text.split(":");
+    var index = Number(f[0]), spec = quizSpecs[index];
+    if (!spec || f.length < 7) { return null; }
+    var num = function (x) { return x === "" ? null : Number(x) / 100; };
+    var state = { used: Number(f[1]) || 0, seed: parseInt(f[2], 36) || 1, score: num(f[3]),
+                  best: num(f[4]), submitted: f[5] === "1", answers: null };
+    if (f[6]) {
+      var parts = f[6].split(","), answers = {};
+      for (var i = 0; i < spec.questions.length; i++) {
+        answers[i] = Q.decodeAnswer(spec.questions[i], parts[i] || "");
+      }
+      state.answers = answers;
+    } else {
+      state.submitted = false;   /* answers did not fit last time: the attempt starts afresh */
+    }
+    return { index: index, state: state };
+  }
+
+  function encodeState(limit) {
+    var head = STATE_VERSION + "|" + encodeBits(visited) + "|";
+    var full = head + quizStates.map(function (s, i) { return s ? encodeQuiz(i, s, true) : ""; })
+                                .filter(Boolean).join(";");
+    if (full.length <= limit) { return full; }
+    /* Too long for this LMS: keep attempts and scores, drop the answers (the learner's
+       record stays right; only the review of past answers is lost). */
+    var lean = head + quizStates.map(function (s, i) { return s ? encodeQuiz(i, s, false) : ""; })
+                                .filter(Boolean).join(";");
+    if (window.console) { console.warn("coursepack: progress record too long (" + full.length + " > " + limit + "); answers left out"); }
+    return lean.slice(0, limit);
+  }
 
   function decodeState(text) {
-    var parts = String(text || "").split(".");
-    if (parts[0] !== STATE_VERSION || parts.length < 2) { return decodeBits("", lessons.length); }
-    return decodeBits(parts[1], lessons.length);
+    var parts = String(text || "").split("|");
+    var version = parts[0];
+    var quizzes = [];
+    if (version === "1" || version === "2") {
+      visited = decodeBits(version === "1" ? String(text).split(".")[1] || "" : parts[1] || "", lessons.length);
+    }
+    if (version === "2" && parts[2]) {
+      parts[2].split(";").forEach(function (chunk) {
+        var q = decodeQuiz(chunk);
+        if (q) { quizzes[q.index] = q.state; }
+      });
+    }
+    return quizzes;
   }
 
   /* ---- the course ---- */
 
-  var store, usingLms = false;
-  var api12 = data.standard === "scorm12" ? findApi("API") : null;
-  if (api12) {
-    store = new Scorm12(api12);
+  var store = null, usingLms = false;
+  var apiName = data.standard === "scorm12" ? "API" : data.standard === "scorm2004" ? "API_1484_11" : "";
+  var api = apiName ? findApi(apiName) : null;
+  if (api) {
+    store = new Scorm(api, data.standard);
     usingLms = store.start();
   }
   if (!usingLms) {
@@ -162,21 +335,23 @@
 
   var startedAt = Date.now();
   var saved = store.restore();
-  var visited = decodeState(saved.suspend);
+  var visited = decodeBits("", lessons.length);
+  var quizStates = decodeState(saved.suspend);
   var completed = saved.completed;
-  var fresh = saved.fresh;
   var finished = false;
   var current = 0;
+  var quizIndex = {};
+  quizSpecs.forEach(function (spec, i) { quizIndex[spec.id] = i; });
   for (var i = 0; i < lessons.length; i++) {
     if (lessons[i].id === saved.location) { current = i; }
   }
 
   var articles = [], links = [];
   for (var k = 0; k < lessons.length; k++) {
-    articles.push(document.getElementById("lesson-" + lessons[k].id));
+    articles.push(byId("lesson-" + lessons[k].id));
     links.push(document.querySelector('.cp-toc a[data-lesson="' + lessons[k].id + '"]'));
   }
-  var statusEl = document.getElementById("cp-status");
+  var statusEl = byId("cp-status");
 
   function say(text) { if (statusEl) { statusEl.textContent = text; } }
 
@@ -190,24 +365,48 @@
     return n;
   }
 
-  function snapshot(statusChanged) {
-    return { location: lessons[current].id, suspend: encodeState(visited), completed: completed,
-             statusChanged: statusChanged, fresh: fresh };
+  /* passed / failed / null, from the assessment named in course.yaml */
+  function success() {
+    var index = quizIndex[data.assessment];
+    if (index === undefined) { return null; }
+    var spec = quizSpecs[index], state = quizStates[index];
+    if (!state || state.best === null) { return null; }
+    if (spec.passMark !== null && state.best >= spec.passMark) { return "passed"; }
+    if (spec.attempts && state.used >= spec.attempts) { return "failed"; }
+    return null;
   }
 
-  function persist(statusChanged) {
-    if (finished) { return; }
-    store.save(snapshot(statusChanged));
-    fresh = false;
-    if (!store.commit()) {
+  function score() {
+    var index = quizIndex[data.assessment];
+    var state = index === undefined ? null : quizStates[index];
+    return state && state.best !== null ? state.best : null;
+  }
+
+  function snapshot() {
+    return { location: lessons[current].id, suspend: encodeState(store.limit),
+             completed: completed, success: success(), score: score(),
+             progress: required ? Math.round(100 * visitedCount() / required) / 100 : 1 };
+  }
+
+  var warned = false;
+  function persist(alsoRecord) {
+    if (finished) { return true; }
+    var ok = store.save(snapshot());
+    if (alsoRecord) { ok = store.record(alsoRecord) && ok; }
+    ok = store.commit() && ok;
+    if (!ok && !warned) {
+      warned = true;
       say("Your progress may not have been recorded by the learning system. " +
-          "Keep this window open and try again in a moment.");
+          "Keep this window open; it is kept in this browser and sent again.");
+    } else if (ok && warned) {
+      warned = false;
+      say("");
     }
+    return ok;
   }
 
   function updateProgress() {
-    var bar = document.getElementById("cp-progress-bar");
-    var text = document.getElementById("cp-progress-text");
+    var bar = byId("cp-progress-bar"), text = byId("cp-progress-text");
     var count = visitedCount();
     if (bar) { bar.max = required; bar.value = count; }
     if (text) { text.textContent = count + " of " + required + " lessons visited"; }
@@ -220,12 +419,12 @@
   }
 
   function updatePager() {
-    var prev = document.getElementById("cp-prev"), next = document.getElementById("cp-next");
+    var prev = byId("cp-prev"), next = byId("cp-next");
+    if (!prev || !next) { return; }
     prev.disabled = current === 0;
     next.disabled = current === lessons.length - 1;
-    document.getElementById("cp-prev-title").textContent =
-      current > 0 ? ": " + lessons[current - 1].title : "";
-    document.getElementById("cp-next-title").textContent =
+    byId("cp-prev-title").textContent = current > 0 ? ": " + lessons[current - 1].title : "";
+    byId("cp-next-title").textContent =
       current < lessons.length - 1 ? ": " + lessons[current + 1].title : "";
   }
 
@@ -235,14 +434,10 @@
       if (articles[a]) { articles[a].hidden = a !== index; }
     }
     visited[index] = true;
-    var statusChanged = false;
-    if (!completed && visitedCount() >= data.completion.needed) {
-      completed = true;
-      statusChanged = true;
-    }
+    if (!completed && visitedCount() >= data.completion.needed) { completed = true; }
     updateProgress();
     updatePager();
-    persist(statusChanged);
+    persist();
     if (moveFocus) {
       var heading = articles[index] && articles[index].querySelector("h1");
       if (heading) { heading.focus(); }
@@ -250,52 +445,82 @@
     }
   }
 
-  function indexOfHash(hash) {
-    var id = decodeURIComponent(String(hash || "").replace(/^#lesson-/, ""));
+  function lessonIndex(id) {
     for (var n = 0; n < lessons.length; n++) { if (lessons[n].id === id) { return n; } }
     return -1;
   }
 
-  function finish() {
-    if (finished) { return; }
-    var ok = store.finish(snapshot(false), Date.now() - startedAt);
+  function finish(leaving) {
+    if (finished) { return true; }
+    var ok = store.finish(snapshot(), Date.now() - startedAt, leaving);
     finished = true;
     return ok;
   }
 
+  /* ---- quizzes: the course keeps their state and reports their results ---- */
+
+  var quizHost = {
+    restore: function (id) { return quizStates[quizIndex[id]] || null; },
+    /* Answers being given are kept; they reach the LMS with the next commit. */
+    save: function (id, state, now) { quizStates[quizIndex[id]] = state; if (now) { persist(); } },
+    submitted: function (spec, state, interactions) {
+      quizStates[quizIndex[spec.id]] = state;
+      persist(interactions);
+    }
+  };
+
   /* ---- wiring ---- */
 
   document.addEventListener("click", function (event) {
-    var link = event.target.closest ? event.target.closest("a[href^='#lesson-']") : null;
+    var link = event.target.closest ? event.target.closest("a[href^='#']") : null;
     if (!link || finished) { return; }
-    var index = indexOfHash(link.getAttribute("href"));
+    var href = link.getAttribute("href");
+    var index = href.indexOf("#lesson-") === 0 ? lessonIndex(decodeURIComponent(href.slice(8))) : -1;
     if (index >= 0) {
       event.preventDefault();
       show(index, true);
+      return;
+    }
+    /* A link to a place inside another lesson (a reference entry): show that lesson first. */
+    var target = byId(decodeURIComponent(href.slice(1)));
+    var article = target && target.closest(".cp-lesson");
+    if (article && article.hidden) {
+      index = lessonIndex(article.getAttribute("data-lesson"));
+      if (index >= 0) {
+        event.preventDefault();
+        show(index, false);
+        if (!target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "-1"); }
+        target.focus();
+        target.scrollIntoView();
+      }
     }
   });
-  document.getElementById("cp-prev").addEventListener("click", function () {
-    if (current > 0) { show(current - 1, true); }
-  });
-  document.getElementById("cp-next").addEventListener("click", function () {
-    if (current < lessons.length - 1) { show(current + 1, true); }
-  });
-  var exitButton = document.getElementById("cp-exit");
-  exitButton.addEventListener("click", function () {
-    var ok = finish();
-    document.body.classList.add("cp-finished");
-    say(ok ? "Your progress has been saved. You can close this window now."
-           : "You have left the course. Your progress may not have been recorded.");
-  });
+  var prevButton = byId("cp-prev"), nextButton = byId("cp-next"), exitButton = byId("cp-exit");
+  if (prevButton) { prevButton.addEventListener("click", function () { if (current > 0) { show(current - 1, true); } }); }
+  if (nextButton) { nextButton.addEventListener("click", function () { if (current < lessons.length - 1) { show(current + 1, true); } }); }
+  if (exitButton) {
+    exitButton.addEventListener("click", function () {
+      var ok = finish(true);
+      document.body.classList.add("cp-finished");
+      say(ok ? "Your progress has been saved. You can close this window now."
+             : "You have left the course. Your progress may not have been recorded.");
+    });
+    exitButton.hidden = !usingLms;
+  }
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden") { persist(false); }
+    if (document.visibilityState === "hidden") { persist(); }
   });
-  window.addEventListener("pagehide", finish);
+  window.addEventListener("pagehide", function () { finish(false); });
 
   document.body.classList.add("cp-js");
-  document.getElementById("cp-progress").hidden = false;
-  document.getElementById("cp-pager").hidden = false;
-  exitButton.hidden = !usingLms;
+  if (byId("cp-progress")) { byId("cp-progress").hidden = false; }
+  if (byId("cp-pager")) { byId("cp-pager").hidden = false; }
+  if (Q) {
+    quizSpecs.forEach(function (spec) {
+      var section = document.querySelector('.cp-quiz[data-quiz="' + spec.id + '"]');
+      if (section) { Q.start(section, spec, quizHost); }
+    });
+  }
   show(current, false);
 
   window.coursepack = { store: store.kind, lessons: lessons.length };

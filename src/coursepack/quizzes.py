@@ -1,0 +1,119 @@
+"""Quizzes for the page: each question's HTML pieces, and the answer keys the runtime grades
+with. The keys name options by their position in the source, so the runtime may shuffle
+what it shows without changing what an answer means."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .diagnostics import Report
+from .markdown import LessonBody, render_fragment
+from .model import Course, Lesson, Question
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+@dataclass
+class OptionView:
+    index: int
+    html: str
+    feedback: str = ""
+
+
+@dataclass
+class QuestionView:
+    id: str
+    type: str
+    prompt: str
+    options: list[OptionView] = field(default_factory=list)   # single, multiple, true-false
+    lefts: list[str] = field(default_factory=list)             # matching: items to match
+    rights: list[OptionView] = field(default_factory=list)     # matching: choices, sorted
+    items: list[OptionView] = field(default_factory=list)      # ordering
+    if_correct: str = ""
+    if_incorrect: str = ""
+    explanation: str = ""
+    solution: str = ""          # the right answer in words, shown on review
+
+
+@dataclass
+class QuizView:
+    questions: list[QuestionView]
+    spec: dict                  # for the runtime: settings and answer keys
+
+
+def _plain(html: str, limit: int = 250) -> str:
+    text = " ".join(_TAGS.sub("", html).split())
+    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"),
+                         ("&amp;", "&")):
+        text = text.replace(entity, char)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _key_and_solution(q: Question) -> tuple[object, str]:
+    if q.type == "single":
+        return next(i for i, o in enumerate(q.options) if o.correct), ""
+    if q.type == "multiple":
+        return [i for i, o in enumerate(q.options) if o.correct], ""
+    if q.type == "true-false":
+        return (1 if q.answer else 0), ""
+    if q.type == "fill-in":
+        shown = ", ".join(f"“{a}”" for a in q.answers)
+        label = "Accepted answer" if len(q.answers) == 1 else "Accepted answers"
+        return {"answers": list(q.answers), "caseSensitive": q.case_sensitive}, f"{label}: {shown}."
+    if q.type == "numeric":
+        if q.low is not None:
+            return ({"min": q.low, "max": q.high},
+                    f"Any number from {_number(q.low)} to {_number(q.high)}.")
+        low, high = q.number - q.tolerance, q.number + q.tolerance
+        extra = f" (give or take {_number(q.tolerance)})" if q.tolerance else ""
+        return {"min": low, "max": high}, f"Answer: {_number(q.number)}{extra}."
+    if q.type == "matching":
+        pairs = "; ".join(f"{left} → {right}" for left, right in q.pairs)
+        return list(range(len(q.pairs))), f"Matches: {pairs}."
+    return list(range(len(q.items))), f"Correct order: {', '.join(q.items)}."
+
+
+def view(lesson: Lesson, course: Course, body: LessonBody, report: Report) -> QuizView:
+    quiz = lesson.quiz
+
+    def md(text: str, where, inline: bool = True) -> str:
+        return render_fragment(text, lesson, course, body, where, report, inline) if text else ""
+
+    questions, specs = [], []
+    for q in quiz.questions:
+        where = q.source
+        v = QuestionView(q.id, q.type, md(q.prompt, where),
+                         if_correct=md(q.feedback_correct, where, False),
+                         if_incorrect=md(q.feedback_incorrect, where, False),
+                         explanation=md(q.explanation, where, False))
+        if q.type in ("single", "multiple"):
+            v.options = [OptionView(i, md(o.text, where), md(o.feedback, where, False))
+                         for i, o in enumerate(q.options)]
+        elif q.type == "true-false":
+            v.options = [OptionView(1, "True"), OptionView(0, "False")]
+        elif q.type == "matching":
+            v.lefts = [md(left, where) for left, _ in q.pairs]
+            rights = [OptionView(i, md(right, where)) for i, (_, right) in enumerate(q.pairs)]
+            v.rights = sorted(rights, key=lambda o: (_plain(o.html).lower(), o.index))
+        elif q.type == "ordering":
+            v.items = [OptionView(i, md(item, where)) for i, item in enumerate(q.items)]
+        key, v.solution = _key_and_solution(q)
+        questions.append(v)
+        specs.append({"id": q.id, "type": q.type, "weight": q.weight, "key": key,
+                      "text": _plain(v.prompt)})
+    spec = {"id": lesson.id, "passMark": quiz.pass_mark, "attempts": quiz.attempts,
+            "shuffleQuestions": quiz.shuffle_questions, "shuffleOptions": quiz.shuffle_options,
+            "draw": quiz.draw, "review": quiz.review, "questions": specs}
+    return QuizView(questions, spec)
+
+
+def attach(course: Course, bodies: dict[str, LessonBody], report: Report) -> None:
+    """Give every quiz lesson's body its QuizView."""
+    for lesson in course.lessons:
+        if lesson.quiz is not None and lesson.id in bodies:
+            bodies[lesson.id].quiz = view(lesson, course, bodies[lesson.id], report)

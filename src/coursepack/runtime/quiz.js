@@ -1,0 +1,394 @@
+/* coursepack quizzes: draws, shuffles, grades, gives feedback and hands each attempt's result
+   to the course runtime, which reports it to the LMS. Questions are plain HTML forms; their
+   answer keys come from the page's JSON data. Every control is a native input, select or
+   button, so every question type works with the keyboard alone. */
+(function () {
+  "use strict";
+
+  var CHARS = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+  /* A small seeded generator (mulberry32): the same seed gives the same draw and order, so an
+     attempt looks the same after a relaunch. */
+  function random(seed) {
+    var s = seed >>> 0;
+    return function () {
+      s = (s + 0x6D2B79F5) >>> 0;
+      var t = s;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  function permutation(n, next) {
+    var order = [];
+    for (var i = 0; i < n; i++) { order.push(i); }
+    for (var j = n - 1; j > 0; j--) {
+      var k = Math.floor(next() * (j + 1)), tmp = order[j];
+      order[j] = order[k]; order[k] = tmp;
+    }
+    return order;
+  }
+
+  function all(root, selector) { return Array.prototype.slice.call(root.querySelectorAll(selector)); }
+
+  function norm(text, caseSensitive) {
+    var t = String(text).replace(/\s+/g, " ").trim();
+    return caseSensitive ? t : t.toLowerCase();
+  }
+
+  /* ---- answers: read from the form, written back, graded, encoded ---- */
+
+  function readAnswer(q, node) {
+    if (q.type === "single" || q.type === "true-false") {
+      var chosen = node.querySelector("input:checked");
+      return chosen ? Number(chosen.value) : null;
+    }
+    if (q.type === "multiple") {
+      var picked = all(node, "input:checked").map(function (i) { return Number(i.value); });
+      return picked.length ? picked.sort(function (a, b) { return a - b; }) : null;
+    }
+    if (q.type === "fill-in" || q.type === "numeric") {
+      var text = node.querySelector("input").value.trim();
+      return text ? text : null;
+    }
+    if (q.type === "matching") {
+      var choices = all(node, "select").map(function (s) { return s.value === "" ? -1 : Number(s.value); });
+      return choices.indexOf(-1) >= 0 ? null : choices;
+    }
+    if (q.type === "ordering") {
+      return all(node, ".cp-order > li").map(function (li) { return Number(li.getAttribute("data-item")); });
+    }
+    return null;
+  }
+
+  function writeAnswer(q, node, answer) {
+    if (answer === null || answer === undefined) { return; }
+    if (q.type === "single" || q.type === "true-false" || q.type === "multiple") {
+      var wanted = [].concat(answer);
+      all(node, "input").forEach(function (i) { i.checked = wanted.indexOf(Number(i.value)) >= 0; });
+    } else if (q.type === "fill-in" || q.type === "numeric") {
+      node.querySelector("input").value = answer;
+    } else if (q.type === "matching") {
+      all(node, "select").forEach(function (s, i) { s.value = String(answer[i]); });
+    } else if (q.type === "ordering") {
+      var list = node.querySelector(".cp-order");
+      answer.forEach(function (item) {
+        var li = list.querySelector('li[data-item="' + item + '"]');
+        if (li) { list.appendChild(li); }
+      });
+    }
+  }
+
+  function isCorrect(q, answer) {
+    var key = q.key;
+    if (answer === null) { return false; }
+    switch (q.type) {
+      case "single": case "true-false": return answer === key;
+      case "multiple": return answer.join(",") === key.join(",");
+      case "fill-in":
+        return key.answers.some(function (a) {
+          return norm(a, key.caseSensitive) === norm(answer, key.caseSensitive);
+        });
+      case "numeric":
+        var value = Number(String(answer).replace(",", "."));
+        return !isNaN(value) && value >= key.min - 1e-9 && value <= key.max + 1e-9;
+      case "matching": case "ordering": return answer.join(",") === key.join(",");
+    }
+    return false;
+  }
+
+  function encodeAnswer(q, a) {
+    if (a === null || a === undefined) { return ""; }
+    switch (q.type) {
+      case "single": case "true-false": return CHARS.charAt(a);
+      case "multiple": case "ordering": return a.map(function (i) { return CHARS.charAt(i); }).join("");
+      case "matching": return a.map(function (i) { return i < 0 ? "-" : CHARS.charAt(i); }).join("");
+      default: return encodeURIComponent(a);
+    }
+  }
+
+  function decodeAnswer(q, text) {
+    if (!text) { return null; }
+    switch (q.type) {
+      case "single": case "true-false": return CHARS.indexOf(text);
+      case "multiple": case "ordering": case "matching":
+        return text.split("").map(function (c) { return CHARS.indexOf(c); });
+      default:
+        try { return decodeURIComponent(text); } catch (e) { return null; }
+    }
+  }
+
+  /* The interaction an LMS receives for one answer, in neutral form; each LMS adapter
+     writes it in its standard's syntax. */
+  function interaction(quizId, q, answer, correct, startedAt) {
+    var kinds = { single: "choice", multiple: "choice", "true-false": "true-false",
+                  "fill-in": "fill-in", numeric: "numeric", matching: "matching",
+                  ordering: "sequencing" };
+    var response, patterns;
+    switch (q.type) {
+      case "single": response = [answer]; patterns = [[q.key]]; break;
+      case "multiple": response = answer; patterns = [q.key]; break;
+      case "true-false": response = answer === 1; patterns = [q.key === 1]; break;
+      case "fill-in": response = answer; patterns = q.key.answers; break;
+      case "numeric": response = answer; patterns = [{ min: q.key.min, max: q.key.max }]; break;
+      case "matching":
+        response = answer.map(function (r, l) { return [l, r]; });
+        patterns = [q.key.map(function (r, l) { return [l, r]; })];
+        break;
+      case "ordering": response = answer; patterns = [q.key]; break;
+    }
+    return { id: quizId + "_" + q.id, type: kinds[q.type], response: response,
+             patterns: patterns, caseSensitive: !!(q.key && q.key.caseSensitive),
+             correct: correct, weight: q.weight, latency: Date.now() - startedAt,
+             when: new Date(), description: q.text };
+  }
+
+  /* ---- one quiz on the page ---- */
+
+  function Quiz(section, spec, host) {
+    this.section = section;
+    this.spec = spec;
+    this.host = host;
+    this.form = section.querySelector("form");
+    this.nodes = {};
+    var self = this;
+    all(section, ".cp-question").forEach(function (node) {
+      self.nodes[node.getAttribute("data-question")] = node;
+    });
+    this.list = section.querySelector(".cp-questions");
+    this.result = section.querySelector(".cp-quiz-result");
+    this.retry = section.querySelector(".cp-quiz-retry");
+    this.submitButton = section.querySelector(".cp-quiz-submit");
+    this.state = host.restore(spec.id) || this.fresh(0, null);
+    this.startedAt = Date.now();
+    this.wire();
+    this.arrange();
+    if (this.state.answers && this.state.submitted) { this.show(true); }
+    else if (this.state.answers) { this.restoreDraft(); }
+    this.updateInfo();
+  }
+
+  Quiz.prototype = {
+    fresh: function (used, best) {
+      return { used: used, best: best, score: null, submitted: false, answers: null,
+               seed: Math.floor(Math.random() * 2147483647) };
+    },
+
+    attemptsLeft: function () {
+      return this.spec.attempts ? Math.max(0, this.spec.attempts - this.state.used) : Infinity;
+    },
+
+    /* Which questions this attempt shows, in which order, with options in which order. */
+    arrange: function () {
+      var spec = this.spec, next = random(this.state.seed);
+      var order = spec.shuffleQuestions || spec.draw ? permutation(spec.questions.length, next)
+                                                    : spec.questions.map(function (_, i) { return i; });
+      if (spec.draw) {
+        order = order.slice(0, spec.draw);
+        if (!spec.shuffleQuestions) { order.sort(function (a, b) { return a - b; }); }
+      }
+      this.drawn = order;
+      var self = this;
+      spec.questions.forEach(function (q, i) {
+        var node = self.nodes[q.id];
+        node.hidden = order.indexOf(i) < 0;
+        all(node, "input, select, button").forEach(function (el) { el.disabled = node.hidden; });
+      });
+      order.forEach(function (i, position) {
+        var q = spec.questions[i], node = self.nodes[q.id];
+        self.list.appendChild(node);
+        var number = node.querySelector(".cp-qnum");
+        if (number) { number.textContent = "Question " + (position + 1) + " of " + order.length; }
+        if (spec.shuffleOptions && (q.type === "single" || q.type === "multiple")) {
+          var box = node.querySelector(".cp-options");
+          var options = all(box, ".cp-option");
+          permutation(options.length, next).forEach(function (k) { box.appendChild(options[k]); });
+        }
+        if (q.type === "ordering") {
+          var list = node.querySelector(".cp-order");
+          var items = all(list, "li");
+          var perm = permutation(items.length, next);
+          if (perm.join(",") === q.key.join(",")) { perm.push(perm.shift()); }
+          perm.forEach(function (k) { list.appendChild(items[k]); });
+          self.labelOrder(node);
+        }
+      });
+    },
+
+    labelOrder: function (node) {
+      var items = all(node, ".cp-order > li");
+      items.forEach(function (li, i) {
+        var up = li.querySelector(".cp-up"), down = li.querySelector(".cp-down");
+        up.disabled = i === 0 || node.hidden;
+        down.disabled = i === items.length - 1 || node.hidden;
+        li.querySelector(".cp-order-pos").textContent = (i + 1) + ".";
+      });
+    },
+
+    wire: function () {
+      var self = this;
+      this.form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        self.submit();
+      });
+      this.form.addEventListener("click", function (event) {
+        var button = event.target.closest("button.cp-up, button.cp-down");
+        if (!button || button.disabled) { return; }
+        var li = button.closest("li"), list = li.parentNode, node = li.closest(".cp-question");
+        if (button.classList.contains("cp-up") && li.previousElementSibling) {
+          list.insertBefore(li, li.previousElementSibling);
+        } else if (button.classList.contains("cp-down") && li.nextElementSibling) {
+          list.insertBefore(li.nextElementSibling, li);
+        }
+        self.labelOrder(node);
+        var items = all(list, "li");
+        var position = items.indexOf(li) + 1;
+        node.querySelector(".cp-order-status").textContent =
+          li.querySelector(".cp-order-text").textContent + ": position " + position + " of " + items.length;
+        (button.disabled ? li.querySelector(button.classList.contains("cp-up") ? ".cp-down" : ".cp-up")
+                         : button).focus();
+      });
+      this.form.addEventListener("change", function () { self.saveDraft(); });
+      this.retry.addEventListener("click", function () { self.again(); });
+    },
+
+    answers: function () {
+      var self = this, out = {};
+      this.drawn.forEach(function (i) {
+        var q = self.spec.questions[i];
+        out[i] = readAnswer(q, self.nodes[q.id]);
+      });
+      return out;
+    },
+
+    saveDraft: function () {
+      if (this.state.submitted) { return; }
+      this.state.answers = this.answers();
+      this.host.save(this.spec.id, this.state, false);
+    },
+
+    restoreDraft: function () {
+      var self = this;
+      this.drawn.forEach(function (i) {
+        var q = self.spec.questions[i];
+        writeAnswer(q, self.nodes[q.id], self.state.answers[i]);
+        if (q.type === "ordering") { self.labelOrder(self.nodes[q.id]); }
+      });
+    },
+
+    submit: function () {
+      if (this.state.submitted) { return; }
+      var answers = this.answers(), self = this, missing = [];
+      this.drawn.forEach(function (i) { if (answers[i] === null) { missing.push(i); } });
+      if (missing.length) {
+        this.result.textContent = missing.length === 1 ? "Answer question " + (this.drawn.indexOf(missing[0]) + 1) + " before submitting."
+          : "Answer every question before submitting: " + missing.length + " still need an answer.";
+        var first = this.nodes[this.spec.questions[missing[0]].id];
+        var control = first.querySelector("input, select, button");
+        if (control) { control.focus(); }
+        return;
+      }
+      var total = 0, earned = 0, interactions = [];
+      this.drawn.forEach(function (i) {
+        var q = self.spec.questions[i], ok = isCorrect(q, answers[i]);
+        total += q.weight;
+        if (ok) { earned += q.weight; }
+        interactions.push(interaction(self.spec.id, q, answers[i], ok, self.startedAt));
+      });
+      var score = total ? Math.round(10000 * earned / total) / 100 : 0;
+      this.state.answers = answers;
+      this.state.submitted = true;
+      this.state.used += 1;
+      this.state.score = score;
+      this.state.best = this.state.best === null ? score : Math.max(this.state.best, score);
+      this.show(false);
+      this.host.submitted(this.spec, this.state, interactions);
+      this.updateInfo();
+      this.result.focus();
+    },
+
+    show: function (restoring) {
+      var self = this, spec = this.spec, state = this.state;
+      this.restoreDraft();
+      this.drawn.forEach(function (i) {
+        var q = spec.questions[i], node = self.nodes[q.id], answer = state.answers[i];
+        var ok = isCorrect(q, answer);
+        all(node, "input, select, button.cp-up, button.cp-down").forEach(function (el) { el.disabled = true; });
+        node.classList.add(ok ? "cp-right" : "cp-wrong");
+        var verdict = node.querySelector(".cp-verdict");
+        if (!spec.review) {
+          verdict.textContent = "";
+          return;
+        }
+        verdict.textContent = ok ? "Correct." : "Not correct.";
+        all(node, ".cp-option").forEach(function (opt) {
+          var input = opt.querySelector("input");
+          var feedback = opt.querySelector(".cp-option-feedback");
+          if (feedback) { feedback.hidden = !input.checked; }
+          var k = Number(input.value);
+          var isKey = q.type === "multiple" ? q.key.indexOf(k) >= 0 : q.key === k;
+          opt.classList.toggle("cp-key", isKey);
+        });
+        all(node, ".cp-if-correct").forEach(function (el) { el.hidden = !ok; });
+        all(node, ".cp-if-incorrect").forEach(function (el) { el.hidden = ok; });
+        all(node, ".cp-explanation, .cp-solution").forEach(function (el) { el.hidden = false; });
+      });
+      var passMark = spec.passMark;
+      var text = "You scored " + state.score + "%.";
+      if (passMark !== null) {
+        text += state.score >= passMark ? " You passed (the pass mark is " + passMark + "%)."
+                                        : " The pass mark is " + passMark + "%.";
+      }
+      var left = this.attemptsLeft();
+      var canRetry = left > 0 && !(passMark !== null && state.score >= passMark && spec.attempts);
+      if (left !== Infinity) {
+        text += left ? " You have " + left + " more attempt" + (left === 1 ? "" : "s") + "."
+                     : " You have used all your attempts.";
+      }
+      this.result.textContent = text;
+      this.retry.hidden = !canRetry;
+      this.submitButton.hidden = true;
+      if (!restoring) { self.section.classList.add("cp-submitted"); }
+    },
+
+    again: function () {
+      var self = this;
+      this.state = this.fresh(this.state.used, this.state.best);
+      this.spec.questions.forEach(function (q) {
+        var node = self.nodes[q.id];
+        node.classList.remove("cp-right", "cp-wrong");
+        node.querySelector(".cp-verdict").textContent = "";
+        all(node, "input").forEach(function (i) { i.checked = false; if (i.type === "text") { i.value = ""; } });
+        all(node, "select").forEach(function (s) { s.value = ""; });
+        all(node, ".cp-option-feedback, .cp-if-correct, .cp-if-incorrect, .cp-explanation, .cp-solution")
+          .forEach(function (el) { el.hidden = true; });
+        all(node, ".cp-option").forEach(function (o) { o.classList.remove("cp-key"); });
+      });
+      this.arrange();
+      this.result.textContent = "";
+      this.retry.hidden = true;
+      this.submitButton.hidden = false;
+      this.section.classList.remove("cp-submitted");
+      this.startedAt = Date.now();
+      this.host.save(this.spec.id, this.state, true);
+      this.updateInfo();
+      var first = this.nodes[this.spec.questions[this.drawn[0]].id].querySelector("input, select, button");
+      if (first) { first.focus(); }
+    },
+
+    updateInfo: function () {
+      var info = this.section.querySelector(".cp-quiz-attempts");
+      if (!info) { return; }
+      var left = this.attemptsLeft();
+      info.textContent = left === Infinity ? "" : "Attempts left: " + left + " of " + this.spec.attempts + ".";
+    }
+  };
+
+  window.CoursepackQuiz = {
+    encodeAnswer: encodeAnswer,
+    decodeAnswer: decodeAnswer,
+    CHARS: CHARS,
+    start: function (section, spec, host) { return new Quiz(section, spec, host); }
+  };
+})();
