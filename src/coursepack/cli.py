@@ -122,3 +122,45 @@ def build_cmd(ctx: click.Context, paths: tuple[Path, ...], targets: tuple[str, .
             else:
                 click.echo(f"built {display_path(path)} ({path.stat().st_size / 1024:.1f} KB)")
     ctx.exit(EXIT_OK)
+
+
+@main.command("new")
+@verbosity
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--title", help="Course title (default: from the folder name).")
+@click.option("--language", default="en", show_default=True,
+              help="BCP 47 language tag of the content, e.g. en-GB.")
+@click.pass_context
+def new_cmd(ctx: click.Context, folder: Path, title: str | None, language: str) -> None:
+    """Create a course in FOLDER that validates and builds at once."""
+    import re
+
+    from .scaffold import ScaffoldError, create
+    from .schema import LANGUAGE_PATTERN
+    if not re.fullmatch(LANGUAGE_PATTERN, language):
+        raise click.BadParameter(f"'{language}' is not a BCP 47 language tag (e.g. en, en-GB)",
+                                 param_hint="--language")
+    try:
+        written = create(folder, title, language)
+    except ScaffoldError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if not ctx.find_root().obj.get("quiet"):
+        click.echo(f"created {display_path(folder)}/ ({len(written)} files)")
+        click.echo(f"next: coursepack preview {display_path(folder)}")
+
+
+@main.command("schema")
+@verbosity
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path(".coursepack/schemas"), show_default=True,
+              help="Folder for the JSON Schema files.")
+@click.pass_context
+def schema_cmd(ctx: click.Context, out_dir: Path) -> None:
+    """Write JSON Schemas of course.yaml, lesson front matter and quiz files for editors.
+
+    Point a YAML file at one with a first line such as
+    `# yaml-language-server: $schema=.coursepack/schemas/course.schema.json`."""
+    from .jsonschema_export import write_schemas
+    for path in write_schemas(out_dir):
+        if not ctx.find_root().obj.get("quiet"):
+            click.echo(f"wrote {display_path(path)}")

@@ -1,0 +1,48 @@
+"""`coursepack new`: a small course that validates and builds at once, to start from."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from .jsonschema_export import write_schemas
+
+TEMPLATE = Path(__file__).resolve().parent / "scaffold"
+SCHEMA_FOLDER = ".coursepack/schemas"
+
+
+class ScaffoldError(Exception):
+    pass
+
+
+def course_id_for(folder: Path) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", folder.resolve().name.lower()).strip("-")
+    return slug[:64].strip("-") or "my-course"
+
+
+def create(folder: Path, title: str | None, language: str) -> list[Path]:
+    """Write the scaffold into folder (which must be missing or empty)."""
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise ScaffoldError(f"{folder} is not empty; choose a new folder")
+    course_id = course_id_for(folder)
+    title = title or course_id.replace("-", " ").capitalize()
+    values = {"@@ID@@": course_id, "@@TITLE@@": json.dumps(title, ensure_ascii=False),
+              "@@LANGUAGE@@": language}
+    written = []
+    for source in sorted(TEMPLATE.rglob("*")):
+        if source.is_dir() or "__pycache__" in source.parts:
+            continue
+        target = folder / source.relative_to(TEMPLATE)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.suffix in (".yaml", ".md"):
+            text = source.read_text(encoding="utf-8")
+            for key, value in values.items():
+                text = text.replace(key, value if source.suffix == ".yaml" else title)
+            target.write_text(text, encoding="utf-8")
+        else:
+            shutil.copyfile(source, target)
+        written.append(target)
+    written += write_schemas(folder / SCHEMA_FOLDER)
+    return written
