@@ -47,6 +47,19 @@ def output_name(course: Course, target: str) -> str:
     return f"{course.id}-{target}.zip"
 
 
+def package(checked: Checked, target_name: str, report: Report,
+            control_files: Path | None = None, standard: str | None = None) -> dict | None:
+    """Every file of one target's package, in memory (package path -> bytes). `standard`
+    overrides the runtime's mode (the preview runs the web runtime)."""
+    target = TARGETS[target_name]
+    course = checked.course
+    scos = target.pages(course)
+    files = render_pages(course, checked.bodies, scos, standard or target.STANDARD, report)
+    if files is None:
+        return None
+    return target.package_files(course, scos, files, control_files)
+
+
 def build(checked: Checked, targets: list[str], out_dir: Path, report: Report,
           control_files: Path | None = None) -> list[Path]:
     """Render and package a course that passed its checks; returns the zips written.
@@ -56,11 +69,9 @@ def build(checked: Checked, targets: list[str], out_dir: Path, report: Report,
     written = []
     for name in targets or course.targets:
         target = TARGETS[name]
-        scos = target.pages(course)
-        files = render_pages(course, checked.bodies, scos, target.STANDARD, report)
-        if files is None:
+        entries = package(checked, name, report, control_files)
+        if entries is None:
             return written
-        entries = target.package_files(course, scos, files, control_files)
         path = out_dir / output_name(course, name)
         try:
             if getattr(target, "FOLDER", False):
