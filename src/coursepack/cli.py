@@ -164,3 +164,22 @@ def schema_cmd(ctx: click.Context, out_dir: Path) -> None:
     for path in write_schemas(out_dir):
         if not ctx.find_root().obj.get("quiet"):
             click.echo(f"wrote {display_path(path)}")
+
+
+@main.command("preview")
+@verbosity
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--open/--no-open", "open_browser", default=True, show_default=True,
+              help="Open the course in the default browser.")
+def preview_cmd(path: Path, port: int, open_browser: bool) -> None:
+    """Serve a course on 127.0.0.1 and rebuild it whenever a source file changes."""
+    from .load.course import COURSE_FILE
+    from .preview import serve
+    if not (path / COURSE_FILE).is_file():
+        raise click.UsageError(f"no {COURSE_FILE} in {display_path(path)}")
+    try:
+        serve(path, port, open_browser, echo=click.echo, color=_use_color(sys.stdout))
+    except OSError as exc:
+        raise click.UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from exc

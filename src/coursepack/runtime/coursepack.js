@@ -208,7 +208,9 @@
   };
 
   /* No LMS (preview, a plain web host, the file system): the same record in localStorage. */
-  function LocalStore(key) { this.key = key; this.memory = null; this.kind = "local"; this.limit = 64000; }
+  function LocalStore(key) {
+    this.key = key; this.memory = null; this.kind = "local"; this.limit = 64000; this.log = [];
+  }
   LocalStore.prototype = {
     start: function () { return true; },
     read: function () {
@@ -225,9 +227,23 @@
                      success: state.success, score: state.score };
       this.memory = record;
       try { window.localStorage.setItem(this.key, JSON.stringify(record)); } catch (e) { /* private mode */ }
+      this.announce();
       return true;
     },
-    record: function () { return true; },
+    /* What an LMS would have received, for tools such as the preview's data panel. */
+    announce: function () {
+      var detail = JSON.parse(JSON.stringify(this.memory));
+      detail.interactions = this.log;
+      document.dispatchEvent(new CustomEvent("coursepack:record", { detail: detail }));
+    },
+    clear: function () {
+      try { window.localStorage.removeItem(this.key); } catch (e) { /* storage blocked */ }
+    },
+    record: function (items) {
+      this.log = this.log.concat(items);
+      this.announce();
+      return true;
+    },
     commit: function () { return true; },
     finish: function (state) { this.save(state); return true; }
   };
@@ -511,6 +527,11 @@
     if (document.visibilityState === "hidden") { persist(); }
   });
   window.addEventListener("pagehide", function () { finish(false); });
+  /* Tools (the preview's "Reset progress") start the learner afresh: nothing more is saved. */
+  document.addEventListener("coursepack:reset", function () {
+    finished = true;
+    if (store.clear) { store.clear(); }
+  });
 
   document.body.classList.add("cp-js");
   if (byId("cp-progress")) { byId("cp-progress").hidden = false; }
