@@ -1,6 +1,7 @@
 """`coursepack build`: SCORM 1.2 zips that are valid, complete, self-contained, reproducible."""
 
 import hashlib
+import textwrap
 import re
 import zipfile
 from pathlib import Path
@@ -212,3 +213,35 @@ def test_odd_asset_names_cannot_collide(tmp_path, cli):
         assets = sorted(n for n in zf.namelist() if n.startswith("assets/"))
         assert len(assets) == 2 and "assets/img/a_b.png" in assets
         assert {zf.read(n) for n in assets} == {b"space", b"underscore"}
+
+
+def test_raw_html_is_filtered_by_an_allow_list(tmp_path, cli):
+    files = dict(MINIMAL)
+    files["lessons/one.md"] = (
+        "---\ntitle: One\n---\n"
+        "Press <kbd>Ctrl</kbd> and <b onmouseover=\"steal()\">this</b>.\n\n"
+        "<details><summary>More</summary>\n\n<script>alert(1)</script>\n\n</details>\n\n"
+        "<a href=\"javascript:alert(1)\">x</a> <img src=\"https://tracker.example/p.png\">\n")
+    course = write_course(tmp_path / "c", files)
+    result = cli("build", course, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if "warning[raw-html-removed]" in line]
+    assert len(warnings) == 4   # onmouseover, <script>, javascript:, <img>
+    assert "lessons/one.md:4:" in warnings[0]
+    page = zipfile.ZipFile(tmp_path / "out" / "tiny-scorm12.zip").read("index.html").decode()
+    body = page[page.index('id="lesson-one"'):page.index('id="lesson-two"')]
+    assert "<kbd>Ctrl</kbd>" in body and "<details><summary>More</summary>" in body
+    for gone in ("onmouseover", "<script>alert", "javascript:", "tracker.example"):
+        assert gone not in body
+
+
+def test_allow_raw_html_passes_html_through_with_a_warning(tmp_path, cli):
+    files = dict(MINIMAL)
+    files["course.yaml"] = textwrap.dedent(MINIMAL["course.yaml"]) + "allow_raw_html: true\n"
+    files["lessons/one.md"] = "---\ntitle: One\n---\n<span style=\"color: red\">red</span>\n"
+    course = write_course(tmp_path / "c", files)
+    result = cli("build", course, "--out", tmp_path / "out")
+    assert result.exit_code == 0
+    assert "course.yaml:11:1: warning[raw-html-allowed]" in result.output
+    page = zipfile.ZipFile(tmp_path / "out" / "tiny-scorm12.zip").read("index.html").decode()
+    assert '<span style="color: red">red</span>' in page

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 
-from . import citations
+from . import citations, sanitize
 from .diagnostics import Report, Source
 from .load.files import resolve_inside
 from .media import asset_href
@@ -23,7 +23,7 @@ _SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
 def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    md = MarkdownIt("commonmark", {"html": True, "typographer": False})
     # Let every link through to _fix_link, which reports unsafe schemes with their line
     # instead of leaving the Markdown as silent text.
     md.validateLink = lambda url: True
@@ -44,6 +44,7 @@ class LessonBody:
     tokens: list = field(default_factory=list, repr=False)     # until rendered
     page: citations.ReferencesPage | None = None               # only the References page's
     quiz: object = None                                        # a quizzes.QuizView
+    raw_html: bool = False                                     # has HTML of its own
 
 
 def lesson_anchor(lesson_id: str) -> str:
@@ -59,6 +60,8 @@ def process_lessons(course: Course, report: Report) -> dict[str, LessonBody]:
     lists, page = citations.resolve(course, uses, report)
     for lesson_id, body in bodies.items():
         body.html = _MD.renderer.render(body.tokens, _MD.options, {})
+        if body.raw_html and not course.allow_raw_html:
+            body.html = sanitize.clean(body.html)
         body.tokens = []
         body.references = lists.get(lesson_id, [])
     if page is not None and citations.REFERENCES_ID not in bodies:
@@ -114,8 +117,17 @@ def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
             token.tag = f"h{min(level + 1, 6)}" if level == 1 else token.tag
             if i + 2 < len(tokens) and tokens[i + 2].type == "heading_close":
                 tokens[i + 2].tag = token.tag
+        if token.type == "html_block":
+            body.raw_html = True
+            if not course.allow_raw_html:
+                sanitize.check_raw(token.content, where, report)
         if token.type == "inline" and token.children:
             for child in token.children:
+                if child.type == "html_inline":
+                    body.raw_html = True
+                    if not course.allow_raw_html:
+                        sanitize.check_raw(child.content,
+                                           _locate(lesson, token.map, child.content), report)
                 if child.type == "link_open":
                     spot = _locate(lesson, token.map, child.attrGet("href") or "")
                     _fix_link(child, lesson, course, by_path, spot, report)

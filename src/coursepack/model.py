@@ -209,6 +209,7 @@ class Course:
     control_files: Path | None = None
     lesson_files: frozenset[Path] = frozenset()   # every file listed, read or not
     targets: tuple[str, ...] = ("scorm12",)
+    allow_raw_html: bool = False
     sco: str = "single"
     references: tuple[Reference, ...] = ()
     citation_style: CitationStyle | None = None

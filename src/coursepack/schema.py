@@ -288,6 +288,9 @@ COURSE = Obj({
     "targets": Field(List(Str(choices=("scorm12", "scorm2004", "web")), min_items=1),
                      "packages `coursepack build` makes when no --target is given",
                      default=["scorm12"]),
+    "allow_raw_html": Field(Bool(), "pass raw HTML in lessons through unfiltered (you vouch "
+                                    "for it); by default only an allow-list is kept",
+                            default=False),
     "sco": Field(Str(choices=("single", "per-module")),
                  "one SCO for the whole course, or one per module (tracked separately)",
                  default="single"),

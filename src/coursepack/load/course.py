@@ -104,6 +104,11 @@ def load_course(folder: Path, report: Report) -> Course | None:
             description=text_of(m, "description"), lessons=tuple(lessons),
             source=doc.pos(("modules", m_index))))
 
+    if data.get("allow_raw_html") is True:
+        report.warning("raw-html-allowed", "raw HTML in lessons is passed through unfiltered",
+                       doc.key_pos(("allow_raw_html",)),
+                       "scripts or event handlers in a lesson will run in the LMS; remove "
+                       "'allow_raw_html' unless you need it")
     control = data.get("control_files")
     control_dir = None
     if isinstance(control, str):
@@ -128,4 +133,5 @@ def load_course(folder: Path, report: Report) -> Course | None:
         **course_references(doc, folder, report),
         targets=tuple(t for t in data.get("targets") or ["scorm12"] if isinstance(t, str)),
         sco=text_of(data, "sco", "single"),
+        allow_raw_html=data.get("allow_raw_html") is True,
     )

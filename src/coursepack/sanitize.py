@@ -1,0 +1,69 @@
+"""Raw HTML in lesson Markdown: kept when it is on an allow-list, removed (with a warning
+saying what went) when it is not. Images are not on the list: Markdown images are checked
+and packaged, raw ones could load from anywhere. A course may set `allow_raw_html: true` to take
+responsibility for its HTML; it is then passed through and a warning says so."""
+
+from __future__ import annotations
+
+import re
+
+import nh3
+
+from .diagnostics import Report, Source
+
+TAGS = {
+    "a", "abbr", "b", "bdi", "bdo", "blockquote", "br", "caption", "cite", "code", "col",
+    "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure",
+    "h2", "h3", "h4", "h5", "h6", "hr", "i", "ins", "kbd", "li", "mark", "ol", "p",
+    "pre", "q", "s", "samp", "small", "span", "strong", "sub", "summary", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var", "wbr",
+}
+ATTRIBUTES = {
+    "*": {"class", "title", "lang", "dir"},
+    "a": {"href", "rel"},
+    "ol": {"start", "reversed", "type"},
+    "td": {"colspan", "rowspan", "headers"},
+    "th": {"colspan", "rowspan", "headers", "scope"},
+    "time": {"datetime"},
+    "q": {"cite"},
+    "blockquote": {"cite"},
+    "details": {"open"},
+}
+SCHEMES = {"http", "https", "mailto", "tel"}
+_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][\w-]*)([^>]*)>", re.S)
+_ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]+))?""")
+_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+def check_raw(html: str, where: Source, report: Report) -> None:
+    """Warn about each part of a raw HTML fragment that the allow-list will remove."""
+    for match in _TAG.finditer(html):
+        name = match.group(2).lower()
+        if name not in TAGS:
+            if not match.group(1):
+                hint = ("write images in Markdown, ![what it shows](path.png), so they are "
+                        "packaged" if name == "img" else
+                        "use Markdown, or an allowed tag such as <kbd> or <details>")
+                report.warning("raw-html-removed", f"raw HTML <{name}> is removed", where, hint)
+            continue
+        allowed = ATTRIBUTES["*"] | ATTRIBUTES.get(name, set())
+        for attr, value in _ATTR.findall(match.group(3)):
+            attr = attr.lower()
+            if attr not in allowed:
+                report.warning("raw-html-removed", f"attribute '{attr}' of <{name}> is "
+                               "removed", where, "event handlers, styles and scripts are "
+                               "not allowed in lessons")
+            elif attr in ("href", "cite") and _unsafe(value.strip("'\"")):
+                report.warning("raw-html-removed", f"unsafe address in <{name} {attr}> is "
+                               "removed", where, "only http, https, mailto and tel links")
+
+
+def _unsafe(url: str) -> bool:
+    scheme = _SCHEME.match(url)
+    return bool(scheme) and scheme.group(1).lower() not in SCHEMES
+
+
+def clean(html: str) -> str:
+    """The lesson HTML with everything outside the allow-list removed."""
+    return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=SCHEMES,
+                     link_rel=None, strip_comments=True)
