@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
+import io
 import os
 import shutil
-import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -22,37 +23,95 @@ def archive_time() -> tuple[int, int, int, int, int, int]:
     return (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec - t.tm_sec % 2)
 
 
-def write_zip(target: Path, files: dict[str, bytes]) -> None:
-    """Write files (package path -> bytes) to target via a temporary file and a rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    """The zip of files (package path -> bytes), built in memory: sorted entries, fixed
+    times and permissions, so the same files always give the same bytes."""
     stamp = archive_time()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                for name in sorted(files):
-                    info = zipfile.ZipInfo(name, date_time=stamp)
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    info.create_system = 3
-                    info.external_attr = 0o100644 << 16
-                    zf.writestr(info, files[name], compresslevel=6)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            zf.writestr(info, files[name], compresslevel=6)
+    return buffer.getvalue()
+
+
+def write_zip(target: Path, files: dict[str, bytes]) -> None:
+    publish(target, zip_bytes(files))
+
+
+def _temp_name(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+
+
+def _remove_stale(target: Path) -> None:
+    """Temporary files of builds that were killed (their process is gone)."""
+    for path in target.parent.glob(f".{target.name}.*.tmp"):
         try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+            pid = int(path.name.split(".")[-3])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+        except (ValueError, IndexError, PermissionError, OSError):
+            continue
+
+
+def publish(target: Path, data: bytes) -> None:
+    """Put data at target atomically. Where the file system allows, the bytes go to a file
+    with no name (O_TMPFILE) that is named only once complete, so a build killed at any
+    moment leaves the previous file and nothing else; elsewhere a named temporary file is
+    used, and files left by killed builds are removed by the next one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(target)
+    temp = _temp_name(target)
+    try:
+        if not _publish_anonymous(target.parent, temp, data):
+            with open(os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644), "wb") as out:
+                _write(out, data)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
         raise
+
+
+def _write(out, data: bytes) -> None:
+    out.write(data)
+    out.flush()
+    os.fchmod(out.fileno(), 0o644)
+    os.fsync(out.fileno())
+
+
+def _publish_anonymous(folder: Path, temp: Path, data: bytes) -> bool:
+    try:
+        fd = os.open(folder, os.O_TMPFILE | os.O_WRONLY, 0o644)
+    except (AttributeError, OSError):
+        return False
+    with open(fd, "wb") as out:
+        _write(out, data)
+        return _link_fd(out.fileno(), temp)
+
+
+def _link_fd(fd: int, path: Path) -> bool:
+    """Give an O_TMPFILE file a name: linkat(2) with AT_SYMLINK_FOLLOW on /proc/self/fd
+    (os.link calls link(2), which does not follow that link)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        at_fdcwd, at_symlink_follow = -100, 0x400
+        return libc.linkat(at_fdcwd, f"/proc/self/fd/{fd}".encode(), at_fdcwd,
+                           os.fsencode(path), at_symlink_follow) == 0
+    except (OSError, AttributeError):
+        return False
 
 
 def write_folder(target: Path, files: dict[str, bytes]) -> None:
     """Write files into a fresh folder beside target, then swap it into place, so the
     folder is never seen half-written."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    _remove_stale(target)
+    fresh = _temp_name(target)
+    fresh.mkdir()
     old = None
     try:
         for name in sorted(files):
@@ -63,7 +122,7 @@ def write_folder(target: Path, files: dict[str, bytes]) -> None:
         for folder in sorted({p for p in fresh.rglob("*") if p.is_dir()} | {fresh}):
             folder.chmod(0o755)
         if target.exists():
-            old = target.with_name(f".{target.name}.{os.getpid()}.old")
+            old = _temp_name(target)
             os.replace(target, old)
         os.replace(fresh, target)
     except BaseException:

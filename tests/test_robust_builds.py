@@ -1,0 +1,91 @@
+"""Builds that never leave a mess, and the same bytes whatever the machine's settings."""
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, write_course, MINIMAL
+
+sys.path.insert(0, str(REPO / "bench"))
+from make_course import generate  # noqa: E402
+
+COURSEPACK = [sys.executable, "-m", "coursepack"]
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run_build(course: Path, out: Path, env=None, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(COURSEPACK + ["build", "-q", str(course), "--out", str(out)],
+                          env=env, capture_output=True, text=True, **kw)
+
+
+@pytest.fixture(scope="module")
+def big_course(tmp_path_factory) -> Path:
+    return generate(tmp_path_factory.mktemp("big") / "course", scale=0.15)
+
+
+def test_killed_build_leaves_previous_zip_and_nothing_else(big_course, tmp_path):
+    out = tmp_path / "out"
+    first = run_build(big_course, out)
+    assert first.returncode == 0, first.stderr
+    [zip_path] = list(out.iterdir())
+    before = sha(zip_path)
+    started = time.monotonic()
+    assert run_build(big_course, tmp_path / "timing").returncode == 0
+    duration = time.monotonic() - started
+    # Kill builds at moments spread over a whole build, the last ones near its very end.
+    for fraction in (0.2, 0.5, 0.8, 0.9, 0.95, 0.99):
+        process = subprocess.Popen(COURSEPACK + ["build", "-q", str(big_course), "--out", str(out)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(duration * fraction)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        assert sorted(p.name for p in out.iterdir()) == [zip_path.name], fraction
+        assert sha(zip_path) == before
+
+
+def test_two_builds_at_once_do_not_corrupt_each_other(big_course, tmp_path):
+    out = tmp_path / "out"
+    expected = tmp_path / "alone"
+    assert run_build(big_course, expected).returncode == 0
+    [reference] = list(expected.iterdir())
+    processes = [subprocess.Popen(COURSEPACK + ["build", "-q", str(big_course), "--out", str(out)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for _ in range(2)]
+    for process in processes:
+        assert process.wait() == 0, process.stderr.read()
+    assert sorted(p.name for p in out.iterdir()) == [reference.name]
+    assert sha(out / reference.name) == sha(reference)
+
+
+def test_same_bytes_under_other_zone_umask_locale_and_mtimes(tmp_path):
+    course = write_course(tmp_path / "c", MINIMAL)
+    plain = run_build(course, tmp_path / "a", env={**os.environ, "TZ": "UTC", "LC_ALL": "C"})
+    assert plain.returncode == 0, plain.stderr
+    for path in course.rglob("*"):
+        os.utime(path, (1_000_000_000, 1_000_000_000))
+    other_env = {**os.environ, "TZ": "Pacific/Chatham", "LC_ALL": "C.UTF-8", "LANG": "de_DE.UTF-8"}
+    other = subprocess.run(["sh", "-c", 'umask 077 && exec "$@"', "sh", *COURSEPACK, "build", "-q",
+                            str(course), "--out", str(tmp_path / "b")],
+                           env=other_env, capture_output=True, text=True)
+    assert other.returncode == 0, other.stderr
+    assert sha(tmp_path / "a" / "tiny-scorm12.zip") == sha(tmp_path / "b" / "tiny-scorm12.zip")
+    assert (tmp_path / "b" / "tiny-scorm12.zip").stat().st_mode & 0o777 == 0o644
+
+
+def test_source_date_epoch_changes_only_the_times(tmp_path):
+    course = write_course(tmp_path / "c", MINIMAL)
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    assert run_build(course, tmp_path / "a", env=env).returncode == 0
+    assert run_build(course, tmp_path / "b", env=env).returncode == 0
+    assert run_build(course, tmp_path / "c").returncode == 0
+    a, b, c = (sha(tmp_path / x / "tiny-scorm12.zip") for x in "abc")
+    assert a == b != c
