@@ -183,3 +183,25 @@ def preview_cmd(path: Path, port: int, open_browser: bool) -> None:
         serve(path, port, open_browser, echo=click.echo, color=_use_color(sys.stdout))
     except OSError as exc:
         raise click.UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from exc
+
+
+@main.command("inspect")
+@verbosity
+@click.argument("zip_path", metavar="ZIP",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--schemas", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of SCORM XSDs to check the manifest against (read offline; "
+                   "default: the XSDs the package ships).")
+@FORMAT
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.pass_context
+def inspect_cmd(ctx: click.Context, zip_path: Path, schemas: Path | None, fmt: str,
+                strict: bool) -> None:
+    """Check a SCORM 1.2 or 2004 zip from any tool before uploading it to an LMS."""
+    from .inspect import inspect_zip, render
+    result = inspect_zip(zip_path, schemas)
+    text = render(result, fmt, color=_use_color(sys.stdout),
+                  quiet=bool(ctx.find_root().obj.get("quiet")))
+    if text:
+        click.echo(text)
+    ctx.exit(EXIT_INVALID if result.report.fails(strict) else EXIT_OK)
