@@ -39,7 +39,12 @@ class TimingNote:
 
 
 def fits(text: str) -> bool:
-    return len(wrap(text)) <= MAX_LINES and all(len(line) <= MAX_LINE for line in wrap(text))
+    if len(text) <= MAX_LINE:
+        return True
+    if len(text) > MAX_LINE * MAX_LINES + 1:
+        return False
+    lines = wrap(text)
+    return len(lines) <= MAX_LINES and all(len(line) <= MAX_LINE for line in lines)
 
 
 def wrap(text: str) -> list[str]:

@@ -6,6 +6,7 @@ No I/O here. Every object keeps the Source it came from.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .diagnostics import Source
@@ -215,7 +216,7 @@ class Course:
     citation_style: CitationStyle | None = None
     references_page: str = "cited"              # "cited" or "all"
 
-    @property
+    @cached_property
     def lessons(self) -> tuple[Lesson, ...]:
         return tuple(lesson for module in self.modules for lesson in module.lessons)
 
