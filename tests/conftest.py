@@ -39,6 +39,12 @@ def write_course(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+def outputs(out: Path) -> list[str]:
+    """What a build left in its output folder, its cache aside; never a temporary file."""
+    assert not [p for p in out.rglob("*.tmp")], "temporary files were left behind"
+    return sorted(p.name for p in out.iterdir() if p.name != ".cache")
+
+
 MINIMAL = {
     "course.yaml": """
         id: tiny

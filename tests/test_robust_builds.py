@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, write_course, MINIMAL
+from conftest import MINIMAL, REPO, outputs, write_course
 
 sys.path.insert(0, str(REPO / "bench"))
 from make_course import generate  # noqa: E402
@@ -23,7 +23,7 @@ def sha(path: Path) -> str:
 
 
 def run_build(course: Path, out: Path, env=None, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(COURSEPACK + ["build", "-q", str(course), "--out", str(out)],
+    return subprocess.run(COURSEPACK + ["build", "-q", "--no-cache", str(course), "--out", str(out)],
                           env=env, capture_output=True, text=True, **kw)
 
 
@@ -36,19 +36,19 @@ def test_killed_build_leaves_previous_zip_and_nothing_else(big_course, tmp_path)
     out = tmp_path / "out"
     first = run_build(big_course, out)
     assert first.returncode == 0, first.stderr
-    [zip_path] = list(out.iterdir())
+    [zip_path] = [out / name for name in outputs(out)]
     before = sha(zip_path)
     started = time.monotonic()
     assert run_build(big_course, tmp_path / "timing").returncode == 0
     duration = time.monotonic() - started
     # Kill builds at moments spread over a whole build, the last ones near its very end.
     for fraction in (0.2, 0.5, 0.8, 0.9, 0.95, 0.99):
-        process = subprocess.Popen(COURSEPACK + ["build", "-q", str(big_course), "--out", str(out)],
+        process = subprocess.Popen(COURSEPACK + ["build", "-q", "--no-cache", str(big_course), "--out", str(out)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(duration * fraction)
         process.send_signal(signal.SIGKILL)
         process.wait()
-        assert sorted(p.name for p in out.iterdir()) == [zip_path.name], fraction
+        assert outputs(out) == [zip_path.name], fraction
         assert sha(zip_path) == before
 
 
@@ -56,13 +56,13 @@ def test_two_builds_at_once_do_not_corrupt_each_other(big_course, tmp_path):
     out = tmp_path / "out"
     expected = tmp_path / "alone"
     assert run_build(big_course, expected).returncode == 0
-    [reference] = list(expected.iterdir())
-    processes = [subprocess.Popen(COURSEPACK + ["build", "-q", str(big_course), "--out", str(out)],
+    [reference] = [expected / name for name in outputs(expected)]
+    processes = [subprocess.Popen(COURSEPACK + ["build", "-q", "--no-cache", str(big_course), "--out", str(out)],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                  for _ in range(2)]
     for process in processes:
         assert process.wait() == 0, process.stderr.read()
-    assert sorted(p.name for p in out.iterdir()) == [reference.name]
+    assert outputs(out) == [reference.name]
     assert sha(out / reference.name) == sha(reference)
 
 

@@ -172,6 +172,36 @@ def plugin(md) -> None:
 
 # ---- checks and rendering ----------------------------------------------------------------
 
+def _render_remembered(course: Course, listed: list[Reference], uses: list
+                       ) -> tuple[dict[str, list[ListEntry]], ReferencesPage]:
+    """bibliography.render, or its stored result when nothing it reads has changed: the
+    style, the references, every citation and which lessons keep their own list."""
+    from . import bibliography, cache
+
+    style = course.citation_style
+    key = cache.digest(cache.code_digest(), style.path.read_bytes(), style.numeric,
+                       course.language, [repr(ref) for ref in listed],
+                       [(lesson_id, repr(token.meta["cluster"])) for lesson_id, token, _ in uses],
+                       [(lesson.id, lesson.reference_list) for lesson in course.lessons])
+    saved = cache.load("citations", key)
+    if saved is not None:
+        for (_, token, _), html in zip(uses, saved["citations"]):
+            token.meta["html"] = Markup(html)
+        entry = lambda e: ListEntry(e[0], e[1], Markup(e[2]), Markup(e[3]))  # noqa: E731
+        lists = {k: [entry(e) for e in v] for k, v in saved["lists"].items()}
+        page = saved["page"]
+        return lists, ReferencesPage(page["title"], [entry(e) for e in page["entries"]],
+                                     page["style"])
+    lists, page = bibliography.render(course, listed, uses)
+    row = lambda e: [e.key, e.id, str(e.label), str(e.html)]  # noqa: E731
+    cache.store("citations", key, {
+        "citations": [str(token.meta["html"]) for _, token, _ in uses],
+        "lists": {k: [row(e) for e in v] for k, v in lists.items()},
+        "page": {"title": page.title, "entries": [row(e) for e in page.entries],
+                 "style": page.style}})
+    return lists, page
+
+
 def resolve(course: Course, uses: list[tuple[str, object, Source]], report: Report
             ) -> tuple[dict[str, list[ListEntry]], ReferencesPage | None]:
     """Check every citation (lesson id, citation token, place) against the course's
@@ -214,7 +244,7 @@ def resolve(course: Course, uses: list[tuple[str, object, Source]], report: Repo
     if not listed or course.citation_style is None:
         return {}, None
     try:
-        return bibliography.render(course, [by_key[k] for k in listed], good_uses)
+        return _render_remembered(course, [by_key[k] for k in listed], good_uses)
     except Exception as exc:  # noqa: BLE001 - a style the processor cannot follow
         style = course.citation_style
         report.error("style-failed", f"the citation style '{style.name}' could not be "

@@ -21,7 +21,7 @@ def _use_color(stream) -> bool:
 
 
 def _course_folders(paths: tuple[Path, ...]) -> list[Path]:
-    from .load.course import find_courses
+    from .load.discover import find_courses
     roots = list(paths) or [DEFAULT_COURSES]
     if not paths and not DEFAULT_COURSES.is_dir():
         raise click.UsageError("no PATH given and there is no ./courses folder here")
@@ -77,9 +77,12 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: 
     """Check course sources and report every problem found.
 
     PATH is a course folder, its course.yaml, or a folder of courses (default: ./courses)."""
+    from . import cache
     from .pipeline import check
     report = Report()
     folders = _course_folders(paths)
+    default_cache = Path("build") / ".cache"
+    cache.use(default_cache if default_cache.is_dir() else None)  # reuse what builds stored
     for folder in folders:
         check(folder, report)
     _print_report(report, fmt, [display_path(f) for f in folders], sys.stdout, ctx.find_root().obj.get("quiet"))
@@ -99,29 +102,48 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: 
               help="Folder of SCORM schema files (.xsd/.dtd) to ship at the package root.")
 @FORMAT
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
+              help="Courses built at once, in separate processes (default: CPU cores).")
+@click.option("--no-cache", is_flag=True,
+              help="Build everything afresh, without reading or writing OUT/.cache.")
 @click.pass_context
 def build_cmd(ctx: click.Context, paths: tuple[Path, ...], targets: tuple[str, ...],
-              out_dir: Path, control_files: Path | None, fmt: str, strict: bool) -> None:
-    """Validate and package courses (default: every course under ./courses into ./build)."""
-    from .pipeline import build, check
-    report = Report()
+              out_dir: Path, control_files: Path | None, fmt: str, strict: bool,
+              jobs: int | None, no_cache: bool) -> None:
+    """Validate and package courses (default: every course under ./courses into ./build).
+
+    A course with errors is not packaged; nothing half-written is ever left. A course
+    whose sources have not changed since its last build into the same folder is not built
+    again."""
+    from .buildjob import Job, run_all
+    quiet = ctx.find_root().obj.get("quiet")
     folders = _course_folders(paths)
-    checked = [check(folder, report) for folder in folders]
+    controls = control_files.resolve() if control_files else None
+    work = [Job(folder, tuple(targets), out_dir, controls, strict, not no_cache)
+            for folder in folders]
+    tty = sys.stderr.isatty() and not quiet and len(work) > 1
+
+    def progress(n: int, total: int, folder: Path) -> None:
+        click.echo(f"\r[{n}/{total}] {display_path(folder)}\x1b[K", file=sys.stderr,
+                   nl=n == total)
+
+    outcomes = run_all(work, jobs or os.cpu_count() or 1, progress if tty else None)
+    report = Report()
     written: list[Path] = []
-    if not report.fails(strict):
-        for item in checked:
-            written += build(item, list(targets), out_dir, report,
-                             control_files.resolve() if control_files else None)
-    _print_report(report, fmt, [display_path(f) for f in folders], sys.stderr, ctx.find_root().obj.get("quiet"))
-    if report.fails(strict):
-        ctx.exit(EXIT_INVALID)
-    if not ctx.find_root().obj.get("quiet"):
-        for path in written:
-            if path.is_dir():
-                click.echo(f"built {display_path(path)}/ (folder)")
-            else:
-                click.echo(f"built {display_path(path)} ({path.stat().st_size / 1024:.1f} KB)")
-    ctx.exit(EXIT_OK)
+    for outcome in outcomes:
+        report.extend(outcome.diagnostics)
+        written += outcome.written
+    _print_report(report, fmt, [display_path(f) for f in folders], sys.stderr, quiet)
+    if not quiet:
+        for outcome in outcomes:
+            for path in outcome.written:
+                note = " (unchanged)" if outcome.reused else ""
+                if path.is_dir():
+                    click.echo(f"built {display_path(path)}/ (folder){note}")
+                else:
+                    size = path.stat().st_size / 1024
+                    click.echo(f"built {display_path(path)} ({size:.1f} KB){note}")
+    ctx.exit(EXIT_INVALID if report.fails(strict) else EXIT_OK)
 
 
 @main.command("new")
@@ -175,7 +197,7 @@ def schema_cmd(ctx: click.Context, out_dir: Path) -> None:
               help="Open the course in the default browser.")
 def preview_cmd(path: Path, port: int, open_browser: bool) -> None:
     """Serve a course on 127.0.0.1 and rebuild it whenever a source file changes."""
-    from .load.course import COURSE_FILE
+    from .load.discover import COURSE_FILE
     from .preview import serve
     if not (path / COURSE_FILE).is_file():
         raise click.UsageError(f"no {COURSE_FILE} in {display_path(path)}")

@@ -16,18 +16,11 @@ from .markdown import LessonBody, lesson_anchor
 from .media import media_origins, video_files
 from .model import Course
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+from .resources import PACKAGE_DIR, default_templates_dir  # noqa: F401 (used by others)
+
 RUNTIME_DIR = PACKAGE_DIR / "runtime"
 RUNTIME_FILES = ("coursepack.css", "coursepack.js", "quiz.js", "transcript.js")
 LAUNCH_PAGE = "index.html"
-
-
-def default_templates_dir() -> Path:
-    """The default theme: inside the installed package, or top-level in a source checkout."""
-    for candidate in (PACKAGE_DIR / "templates", PACKAGE_DIR.parent.parent / "templates"):
-        if (candidate / "page.html").is_file():
-            return candidate
-    raise FileNotFoundError("coursepack's default templates are missing from this install")
 
 
 @lru_cache(maxsize=8)

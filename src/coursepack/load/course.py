@@ -7,6 +7,7 @@ from pathlib import Path
 from .. import schema
 from ..diagnostics import Report, Source, display_path
 from ..model import Author, Completion, Course, Lesson, Module
+from .discover import COURSE_FILE, find_courses  # noqa: F401 (part of this module's API)
 from .files import read_text, resolve_inside
 from .gift import read_gift_file
 from .lesson import read_lesson
@@ -14,7 +15,6 @@ from .references import course_references
 from .quiz import read_quiz_file
 from .yamlpos import parse_yaml
 
-COURSE_FILE = "course.yaml"
 
 
 def text_of(mapping, key: str, default: str = "") -> str:
@@ -31,23 +31,6 @@ def read_any_lesson(path: Path, root: Path, report: Report) -> Lesson | None:
     if suffix == ".gift":
         return read_gift_file(path, report)
     return read_lesson(path, root, report)
-
-
-def find_courses(paths: list[Path]) -> list[Path]:
-    """Course folders under the given paths (a folder holding course.yaml, or its parents)."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_file() and path.name == COURSE_FILE:
-            found.append(path.parent)
-        elif (path / COURSE_FILE).is_file():
-            found.append(path)
-        elif path.is_dir():
-            found.extend(sorted(p.parent for p in path.glob(f"*/{COURSE_FILE}")))
-    unique: list[Path] = []
-    for course in found:
-        if course.resolve() not in {c.resolve() for c in unique}:
-            unique.append(course)
-    return unique
 
 
 def load_course(folder: Path, report: Report) -> Course | None:

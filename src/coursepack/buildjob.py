@@ -1,0 +1,89 @@
+"""One course's whole build as a job: skipped when nothing it reads has changed since the
+last build into the same folder, otherwise checked and, when clean, packaged. Jobs for
+several courses run in parallel processes; each returns its diagnostics as data."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import cache
+from .diagnostics import Diagnostic, Report
+
+
+@dataclass
+class Job:
+    folder: Path
+    targets: tuple[str, ...]
+    out_dir: Path
+    control_files: Path | None = None
+    strict: bool = False
+    cached: bool = True
+
+
+@dataclass
+class Outcome:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    reused: bool = False
+
+
+def _fingerprint(job: Job) -> str:
+    controls = cache.folder_digest(job.control_files) if job.control_files else ""
+    return cache.digest(cache.code_digest(), cache.folder_digest(job.folder, job.out_dir),
+                        job.targets, controls, os.environ.get("SOURCE_DATE_EPOCH", ""),
+                        job.strict)
+
+
+def _output_digest(path: Path) -> str | None:
+    if path.is_dir():
+        return cache.folder_digest(path)
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def run(job: Job) -> Outcome:
+    cache.use(job.out_dir / ".cache" if job.cached else None)
+    record_key = cache.digest(str(job.folder.resolve()), str(job.out_dir.resolve()))
+    fingerprint = _fingerprint(job)
+    record = cache.load("builds", record_key)
+    if record and record.get("inputs") == fingerprint and all(
+            _output_digest(Path(p)) == d for p, d in record["outputs"].items()):
+        return Outcome([Diagnostic(**d) for d in record["diagnostics"]],
+                       [Path(p) for p in record["outputs"]], reused=True)
+    from .pipeline import build, check
+    report = Report()
+    checked = check(job.folder, report)
+    written: list[Path] = []
+    if not report.fails(job.strict):
+        written = build(checked, list(job.targets), job.out_dir, report, job.control_files)
+    if not report.fails(job.strict) and written:
+        cache.store("builds", record_key, {
+            "inputs": fingerprint,
+            "outputs": {str(p): _output_digest(p) for p in written},
+            "diagnostics": [asdict(d) for d in report.sorted()]})
+    return Outcome(report.sorted(), written)
+
+
+def run_all(jobs: list[Job], workers: int, progress=None) -> list[Outcome]:
+    """Every job, in parallel processes when there are several; outcomes in job order."""
+    if workers <= 1 or len(jobs) <= 1:
+        outcomes = []
+        for n, job in enumerate(jobs, start=1):
+            if progress:
+                progress(n, len(jobs), job.folder)
+            outcomes.append(run(job))
+        return outcomes
+    from concurrent.futures import ProcessPoolExecutor
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        futures = [pool.submit(run, job) for job in jobs]
+        outcomes = []
+        for n, future in enumerate(futures, start=1):
+            outcomes.append(future.result())
+            if progress:
+                progress(n, len(jobs), jobs[n - 1].folder)
+        return outcomes
