@@ -187,13 +187,15 @@ def _render_remembered(course: Course, listed: list[Reference], uses: list
     if saved is not None:
         for (_, token, _), html in zip(uses, saved["citations"]):
             token.meta["html"] = Markup(html)
-        entry = lambda e: ListEntry(e[0], e[1], Markup(e[2]), Markup(e[3]))  # noqa: E731
+        def entry(row):
+            return ListEntry(row[0], row[1], Markup(row[2]), Markup(row[3]))
         lists = {k: [entry(e) for e in v] for k, v in saved["lists"].items()}
         page = saved["page"]
         return lists, ReferencesPage(page["title"], [entry(e) for e in page["entries"]],
                                      page["style"])
     lists, page = bibliography.render(course, listed, uses)
-    row = lambda e: [e.key, e.id, str(e.label), str(e.html)]  # noqa: E731
+    def row(e):
+        return [e.key, e.id, str(e.label), str(e.html)]
     cache.store("citations", key, {
         "citations": [str(token.meta["html"]) for _, token, _ in uses],
         "lists": {k: [row(e) for e in v] for k, v in lists.items()},

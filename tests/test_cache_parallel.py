@@ -1,0 +1,74 @@
+"""The build cache and parallel builds change how fast, never what is built."""
+
+import hashlib
+import shutil
+
+from conftest import EXAMPLE, MINIMAL, outputs, write_course
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_unchanged_course_is_not_rebuilt_and_edits_are(tmp_path, cli):
+    course = tmp_path / "course"
+    shutil.copytree(EXAMPLE, course)
+    out = tmp_path / "out"
+    first = cli("build", course, "--out", out)
+    assert first.exit_code == 0 and "(unchanged)" not in first.output
+    zip_path = out / "leadership-in-social-care-scorm12.zip"
+    before = digest(zip_path)
+    again = cli("build", course, "--out", out)
+    assert again.exit_code == 0 and "(unchanged)" in again.output
+    assert digest(zip_path) == before
+
+    lesson = course / "lessons" / "leading-with-hope.md"
+    lesson.write_text(lesson.read_text() + "\nOne more sentence.\n")
+    edited = cli("build", course, "--out", out)
+    assert edited.exit_code == 0 and "(unchanged)" not in edited.output
+    clean = cli("build", course, "--out", tmp_path / "clean", "--no-cache")
+    assert clean.exit_code == 0
+    assert digest(zip_path) == digest(tmp_path / "clean" / zip_path.name) != before
+
+    zip_path.unlink()                      # an output that went missing is made again
+    assert "(unchanged)" not in cli("build", course, "--out", out).output
+    assert digest(zip_path) == digest(tmp_path / "clean" / zip_path.name)
+
+
+def test_cached_citations_give_the_same_pages(tmp_path, cli):
+    course = tmp_path / "course"
+    shutil.copytree(EXAMPLE, course)
+    assert cli("build", course, "--out", tmp_path / "a").exit_code == 0
+    # a change elsewhere: the citations come from the cache this time
+    (course / "lessons" / "systems-leaders.md").write_text(
+        (course / "lessons" / "systems-leaders.md").read_text() + "\nAnother line.\n")
+    assert list((tmp_path / "a" / ".cache" / "citations").iterdir())
+    assert cli("build", course, "--out", tmp_path / "a").exit_code == 0
+    assert cli("build", course, "--out", tmp_path / "b", "--no-cache").exit_code == 0
+    name = "leadership-in-social-care-scorm12.zip"
+    assert digest(tmp_path / "a" / name) == digest(tmp_path / "b" / name)
+
+
+def test_parallel_builds_keep_diagnostics_in_order(tmp_path, cli):
+    for name in ("alpha", "beta", "gamma"):
+        files = dict(MINIMAL)
+        files["course.yaml"] = MINIMAL["course.yaml"].replace("id: tiny", f"id: {name}")
+        if name == "beta":
+            files["lessons/one.md"] = "---\ntitle: One\nminutes: many\n---\n"
+        if name == "gamma":
+            files["lessons/two.md"] = "---\ntitle: Two\n---\n# Level one\n"
+        write_course(tmp_path / "courses" / name, files)
+    serial = cli("build", tmp_path / "courses", "--out", tmp_path / "one", "-j", "1", "--no-cache")
+    parallel = cli("build", tmp_path / "courses", "--out", tmp_path / "two", "-j", "2",
+                   "--no-cache")
+    assert serial.exit_code == parallel.exit_code == 1
+    def strip(text):
+        return text.replace(str(tmp_path / "one"), "OUT").replace(str(tmp_path / "two"), "OUT")
+    assert strip(serial.output) == strip(parallel.output)
+    lines = parallel.output.splitlines()
+    assert lines.index(next(l for l in lines if "beta/lessons/one.md" in l)) < \
+        lines.index(next(l for l in lines if "gamma/lessons/two.md" in l))
+    assert "1 error, 1 warning in 3 courses" in parallel.output
+    assert outputs(tmp_path / "two") == ["alpha-scorm12.zip", "gamma-scorm12.zip"]
+    for name in ("alpha-scorm12.zip", "gamma-scorm12.zip"):
+        assert digest(tmp_path / "one" / name) == digest(tmp_path / "two" / name)
