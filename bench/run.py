@@ -1,0 +1,227 @@
+"""Benchmark: coursepack against the floor (Jinja2 + a deflated zip, nothing else).
+
+    .venv/bin/python bench/run.py [--runs 5] [--copies 20] [--quick]
+
+Times whole `coursepack` processes (median of --runs after a warm-up): full builds of the
+example course and of a generated large course, a no-op rebuild, a rebuild after editing one
+lesson, `validate`, and `build -j 2` against `-j 1` on many copies of the large course.
+Wall and CPU seconds and peak memory come from wait4() of each child. The floor is a script
+that renders the same pages with a precompiled Jinja2 template and writes them to a deflated
+zip, run the same way. Prints a table and writes bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+EXAMPLE = REPO / "courses" / "leadership-in-social-care"
+sys.path.insert(0, str(HERE))
+from make_course import generate  # noqa: E402
+
+COURSEPACK = [sys.executable, "-m", "coursepack"]
+
+FLOOR = r'''
+import json, sys, zipfile
+from jinja2 import Environment
+data = json.load(open(sys.argv[1], encoding="utf-8"))
+env = Environment(autoescape=True)
+page = env.from_string("""<!DOCTYPE html><html lang="{{ lang }}"><head><meta charset="utf-8">
+<title>{{ title }}</title><link rel="stylesheet" href="runtime/coursepack.css"></head><body>
+<nav><ol>{% for l in lessons %}<li><a href="#lesson-{{ l.id }}">{{ l.title }}</a></li>{% endfor %}</ol></nav>
+<main>{% for l in lessons %}<article id="lesson-{{ l.id }}"><h1>{{ l.title }}</h1>
+{{ l.html | safe }}</article>{% endfor %}</main><script src="runtime/coursepack.js"></script>
+</body></html>""")
+with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as out:
+    out.writestr("index.html", page.render(**data))
+    for name, text in sorted(data["files"].items()):
+        out.writestr(name, text.encode("latin-1"))
+'''
+
+
+def measure(cmd: list[str], cwd: Path | None = None) -> dict:
+    """One child process: wall and CPU seconds, peak resident memory (MB), exit code."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0,):
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(map(str, cmd))}\n"
+                         f"{proc.stderr.read().decode()}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+            "peak_mb": usage.ru_maxrss / 1024}
+
+
+def median_of(runs: int, cmd_for, cwd=None, before=None) -> dict:
+    """Warm-up run, then the median of `runs` runs; `before(i)` prepares run i."""
+    if before:
+        before(-1)
+    measure(cmd_for(-1), cwd)
+    samples = []
+    for i in range(runs):
+        if before:
+            before(i)
+        samples.append(measure(cmd_for(i), cwd))
+    return {key: statistics.median(s[key] for s in samples) for key in samples[0]}
+
+
+def floor_input(package: Path, work: Path) -> Path:
+    """What the floor script renders: the same lessons (titles and HTML) and files."""
+    import re
+    with zipfile.ZipFile(package) as zf:
+        page = zf.read("index.html").decode()
+        files = {n: zf.read(n).decode("latin-1") for n in zf.namelist()
+                 if n not in ("index.html", "imsmanifest.xml")}
+    lessons = []
+    for m in re.finditer(r'<article class="cp-lesson" id="lesson-([^"]+)".*?<h1[^>]*>(.*?)</h1>'
+                         r'(.*?)</article>', page, re.S):
+        lessons.append({"id": m.group(1), "title": m.group(2), "html": m.group(3)})
+    data = {"lang": "en", "title": "Course", "lessons": lessons, "files": files}
+    path = work / f"floor-{package.stem}.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def package_figures(package: Path) -> dict:
+    with zipfile.ZipFile(package) as zf:
+        names = zf.namelist()
+        runtime = b"".join(zf.read(n) for n in names
+                           if n.startswith("runtime/") and n.endswith((".js", ".css")))
+    return {"zip_bytes": package.stat().st_size, "files": len(names),
+            "runtime_bytes": len(runtime), "runtime_gzip_bytes": len(gzip.compress(runtime, 9))}
+
+
+def first_heading_ms(package: Path, work: Path) -> float | None:
+    """Learner side: from loading the launch page to the first lesson's heading on screen."""
+    chromium = os.environ.get("COURSEPACK_CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).exists():
+        return None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    site = work / "site"
+    shutil.rmtree(site, ignore_errors=True)
+    with zipfile.ZipFile(package) as zf:
+        zf.extractall(site)
+    times = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        for _ in range(5):
+            page = browser.new_page()
+            started = time.perf_counter()
+            page.goto((site / "index.html").as_uri())
+            page.locator("article.cp-lesson:not([hidden]) h1").first.wait_for(state="visible")
+            times.append((time.perf_counter() - started) * 1000)
+            page.close()
+        browser.close()
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="coursepack benchmark")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--copies", type=int, default=20)
+    parser.add_argument("--quick", action="store_true", help="fewer copies for -j (5)")
+    args = parser.parse_args()
+    copies = 5 if args.quick else args.copies
+    work = Path(tempfile.mkdtemp(prefix="coursepack-bench-"))
+    results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                 "platform": platform.platform()}, "runs": args.runs}
+    try:
+        large = generate(work / "large", 1.0)
+        rows = []
+        for label, course in (("example", EXAMPLE), ("large", large)):
+            out = work / f"out-{label}"
+
+            def full(i, course=course, out=out):
+                return COURSEPACK + ["build", "-q", "--no-cache", str(course), "--out", str(out)]
+            build = median_of(args.runs, full)
+            [package] = [p for p in out.glob("*.zip")]
+            floor_data = floor_input(package, work)
+            floor = median_of(args.runs, lambda i: [sys.executable, "-c", FLOOR, str(floor_data),
+                                                    str(work / f"floor-{label}.zip")])
+            rows.append((f"{label}: full build", build, floor))
+            results[label] = {"build": build, "floor": floor, "package": package_figures(package)}
+
+        # Rebuilds of the large course through the cache, in the folder a user would use.
+        home = work / "home"
+        home.mkdir()
+        shutil.copytree(large, home / "course")
+        cached = COURSEPACK + ["build", "-q", "course"]
+        measure(cached, home)
+        noop = median_of(args.runs, lambda i: cached, home)
+        lesson = home / "course" / "lessons" / "m03-l2.md"
+        original = lesson.read_text(encoding="utf-8")
+
+        def edit(i):
+            lesson.write_text(original + f"\nEdit number {i + 2}.\n", encoding="utf-8")
+        one_edit = median_of(args.runs, lambda i: cached, home, before=edit)
+        validate = median_of(args.runs, lambda i: COURSEPACK + ["validate", "-q", "course"], home)
+        floor_large = results["large"]["floor"]
+        rows += [("large: no-op rebuild", noop, floor_large),
+                 ("large: one-lesson edit", one_edit, floor_large),
+                 ("large: validate", validate, floor_large)]
+        results["large"].update({"noop": noop, "one_lesson_edit": one_edit,
+                                 "validate": validate})
+
+        many = work / "many"
+        for i in range(copies):
+            target = many / f"copy{i:02d}"
+            shutil.copytree(large, target)
+            text = (target / "course.yaml").read_text().replace('"large-course"', f'"copy{i:02d}"')
+            (target / "course.yaml").write_text(text)
+        j = {}
+        for jobs in (1, 2):
+            out = work / f"many-j{jobs}"
+            j[jobs] = measure(COURSEPACK + ["build", "-q", "--no-cache", "-j", str(jobs),
+                                            str(many), "--out", str(out)])
+        results["parallel"] = {"copies": copies, "j1": j[1], "j2": j[2],
+                               "speedup": j[1]["wall"] / j[2]["wall"]}
+        results["learner_first_heading_ms"] = first_heading_ms(
+            work / "out-example" / "leadership-in-social-care-scorm12.zip", work)
+
+        print(f"{'measure':28} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'x floor':>8}")
+        for label, m, floor in rows:
+            print(f"{label:28} {m['wall']:8.3f} {m['cpu']:8.3f} {m['peak_mb']:8.1f} "
+                  f"{m['wall'] / floor['wall']:8.2f}")
+        for label in ("example", "large"):
+            f = results[label]["floor"]
+            print(f"{label + ': floor':28} {f['wall']:8.3f} {f['cpu']:8.3f} {f['peak_mb']:8.1f}")
+        p = results["parallel"]
+        print(f"-j 2 vs -j 1 on {copies} copies: {p['j1']['wall']:.2f} s / {p['j2']['wall']:.2f} s"
+              f" = {p['speedup']:.2f}x")
+        for label in ("example", "large"):
+            pk = results[label]["package"]
+            print(f"{label} package: {pk['zip_bytes']} bytes zip, {pk['files']} files, runtime "
+                  f"{pk['runtime_bytes']} bytes ({pk['runtime_gzip_bytes']} gzipped)")
+        edit_share = one_edit["wall"] / results["large"]["build"]["wall"]
+        print(f"one-lesson edit / full build: {edit_share:.0%}")
+        if results["learner_first_heading_ms"] is not None:
+            print(f"learner: first lesson heading visible after "
+                  f"{results['learner_first_heading_ms']:.0f} ms (Chromium, file://)")
+        results["one_lesson_edit_share"] = edit_share
+        (HERE / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+        print(f"wrote {HERE / 'results.json'}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
