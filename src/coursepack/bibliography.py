@@ -252,12 +252,13 @@ def render(course: Course, listed: list[Reference], uses: list[tuple[str, object
             body = _protect(refs[key].raw)
         entries[key] = (Markup(_finish(label)), Markup(_finish(body, True, inside)))
 
+    seen: dict = {}
     for lesson_id, token, cluster in uses:
         local = lesson_id in own
         hrefs = {i.key: "#" + anchors[(lesson_id if local else REFERENCES_ID, i.key)]
                  for i in cluster.items}
         token.meta["html"] = _cite_html(bib, style, style_info.numeric, cluster, hrefs,
-                                        citation, refs, ids, items, inside)
+                                        citation, refs, ids, items, inside, seen)
 
     lists = {}
     for lesson_id, keys in lesson_lists.items():
@@ -290,8 +291,13 @@ def _anchors(course: Course, order: list[str], lists: dict[str, list[str]]
     return out
 
 
-def _cite_html(bib, style, numeric: bool, cluster: Cluster, hrefs: dict[str, str],
-               make_citation, refs, ids, items, inside: bool) -> Markup:
+def _cite_text(bib, style, numeric: bool, cluster: Cluster, make_citation, ids, items,
+               inside: bool, seen: dict) -> str:
+    """A citation's text before its links go in; the same citation written twice is
+    rendered once (seen: the texts rendered so far for this bibliography)."""
+    key = (cluster.items, cluster.in_text)
+    if key in seen:
+        return seen[key]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         suppress = [i.key for i in cluster.items if i.suppress_author or cluster.in_text]
@@ -301,7 +307,13 @@ def _cite_html(bib, style, numeric: bool, cluster: Cluster, hrefs: dict[str, str
             citation = make_citation(cluster)
             citation.bibliography = bib
             text = bib.cite(citation, lambda item: None)
-    html = _finish(text, False, inside)
+    seen[key] = _finish(text, False, inside)
+    return seen[key]
+
+
+def _cite_html(bib, style, numeric: bool, cluster: Cluster, hrefs: dict[str, str],
+               make_citation, refs, ids, items, inside: bool, seen: dict) -> Markup:
+    html = _cite_text(bib, style, numeric, cluster, make_citation, ids, items, inside, seen)
     for n, item in enumerate(cluster.items):
         link = f'<a class="cp-cite" href="{escape(hrefs[item.key])}">'
         html = html.replace(f"{_LINK}{n}{_LINK_MID}", "" if cluster.in_text else link, 1)
