@@ -88,3 +88,14 @@ def add_resources(resources, cp: str, scorm_type: str, pages: list[Page],
 
 def serialize(root) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def with_manifest(make_manifest, course: Course, launch: list[Page], files: dict[str, bytes],
+                  controls_dir: Path | None) -> dict[str, bytes]:
+    """All entries of a SCORM zip: the rendered files, the control documents (from
+    --control-files or the course's `control_files:`) and the manifest naming them."""
+    shipped = control_files(controls_dir or course.control_files)
+    out = dict(files)
+    out.update(shipped)
+    out["imsmanifest.xml"] = make_manifest(course, launch, files, shipped)
+    return out

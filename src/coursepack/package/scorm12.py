@@ -6,8 +6,8 @@ from lxml import etree
 
 from ..model import Course
 from ..render import Page
-from .manifest import (XSI, add_resources, control_files, element, schema_locations,
-                       sco_pass_mark, scos, serialize, xml_id)
+from .manifest import (XSI, add_resources, element, schema_locations, sco_pass_mark,
+                       scos, serialize, with_manifest, xml_id)
 
 NAME = "scorm12"
 LABEL = "SCORM 1.2"
@@ -70,9 +70,4 @@ def manifest(course: Course, launch: list[Page], files: dict[str, bytes],
 
 def package_files(course: Course, launch: list[Page], files: dict[str, bytes],
                   controls_dir=None) -> dict[str, bytes]:
-    """All entries of the zip: rendered files, control documents and the manifest."""
-    shipped = control_files(controls_dir or course.control_files)
-    out = dict(files)
-    out.update(shipped)
-    out["imsmanifest.xml"] = manifest(course, launch, files, shipped)
-    return out
+    return with_manifest(manifest, course, launch, files, controls_dir)
