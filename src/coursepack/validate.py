@@ -100,7 +100,8 @@ MAX_RESPONSE = 255  # CMIString255: student_response and correct_responses.n.pat
 
 _TYPE_FIELDS = {
     "single": {"options"}, "multiple": {"options"}, "true-false": {"answer"},
-    "fill-in": {"answers"}, "numeric": {"number", "range"}, "matching": {"pairs"},
+    "fill-in": {"answers", "case_sensitive"}, "numeric": {"answer", "range", "tolerance"},
+    "matching": {"pairs"},
     "ordering": {"items"},
 }
 
@@ -120,17 +121,20 @@ def check_quiz(lesson: Lesson, report: Report) -> None:
         report.error("quiz-draw-too-many", f"the quiz draws {quiz.draw} questions but has only "
                      f"{len(quiz.questions)}", lesson.source,
                      f"set 'draw' to at most {len(quiz.questions)}, or add questions")
-    if quiz.pass_mark is not None and not quiz.questions:
-        report.error("quiz-empty", "a quiz with a pass mark needs questions", lesson.source)
+    if quiz.pass_mark is not None and not any(q.weight > 0 for q in quiz.questions):
+        report.error("quiz-no-weight", "every question of this quiz has weight 0, so no one "
+                     "can reach its pass mark", lesson.source, "give some questions a weight")
 
 
 def _check_question(q: Question, report: Report) -> None:
     where = q.source
-    present = {"options": bool(q.options), "answer": q.answer is not None,
-               "answers": bool(q.answers), "number": q.number is not None,
-               "range": q.low is not None, "pairs": bool(q.pairs), "items": bool(q.items)}
+    present = {"options": bool(q.options),
+               "answer": q.answer is not None or q.number is not None,
+               "answers": bool(q.answers), "range": q.low is not None, "pairs": bool(q.pairs),
+               "items": bool(q.items), "tolerance": bool(q.tolerance),
+               "case_sensitive": q.case_sensitive}
     for name, given in present.items():
-        if given and name not in _TYPE_FIELDS[q.type] and name != "number":
+        if given and name not in _TYPE_FIELDS[q.type]:
             report.warning("quiz-field-ignored", f"'{name}' is not used by a {q.type} "
                            f"question", where, f"a {q.type} question uses: "
                            f"{', '.join(sorted(_TYPE_FIELDS[q.type]))}")
@@ -168,6 +172,7 @@ def _check_question(q: Question, report: Report) -> None:
     elif q.type == "matching":
         _check_count(q, len(q.pairs), "pairs", report)
         _check_unique(q, [left for left, _ in q.pairs], "items to match", report)
+        _check_unique(q, [right for _, right in q.pairs], "matches", report)
     elif q.type == "ordering":
         _check_count(q, len(q.items), "items", report)
         _check_unique(q, list(q.items), "items", report)
@@ -195,6 +200,8 @@ def check_assessment(course: Course, report: Report) -> None:
     if not name:
         return
     lesson = next((x for x in course.lessons if x.id == name), None)
+    if lesson is None and len(course.lessons) < len(course.lesson_files):
+        return  # a lesson file that could not be read; its own errors say why
     if lesson is None or lesson.quiz is None:
         quizzes = [x.id for x in course.lessons if x.quiz is not None]
         report.error("unknown-assessment", f"completion.assessment names '{name}', which is "

@@ -90,7 +90,8 @@ def load_course(folder: Path, report: Report) -> Course | None:
     if data.get("allow_raw_html") is True:
         report.warning("raw-html-allowed", "raw HTML in lessons is passed through unfiltered",
                        doc.key_pos(("allow_raw_html",)),
-                       "scripts or event handlers in a lesson will run in the LMS; remove "
+                       "you vouch for every tag, attribute and link in the lessons (the "
+                       "pages' security policy still blocks inline scripts); remove "
                        "'allow_raw_html' unless you need it")
     control = data.get("control_files")
     control_dir = None
