@@ -82,6 +82,7 @@ def test_course_yaml_sets_default_targets(tmp_path, cli):
 
 
 TWO_MODULES = dict(MINIMAL)
+TWO_MODULES["lessons/two.md"] = "---\ntitle: Second lesson\n---\nThe second module.\n"
 TWO_MODULES["course.yaml"] = """
     id: multi
     title: Two modules
@@ -116,3 +117,12 @@ def test_per_module_scos(tmp_path, cli, scorm_schemas, target, folder, version):
         first = zf.read("first.html").decode()
     assert "First lesson" in first and "Second lesson" not in first
     assert '"sco":"multi-first"' in first
+
+
+def test_per_module_links_across_modules_are_errors(tmp_path, cli):
+    files = dict(TWO_MODULES)
+    files["lessons/one.md"] = "---\ntitle: First lesson\n---\nSee [the next](two.md).\n"
+    course = write_course(tmp_path / "c", files)
+    result = cli("validate", course)
+    assert result.exit_code == 1
+    assert "lessons/one.md:4:16: error[link-across-scos]" in result.output

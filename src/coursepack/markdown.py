@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -85,10 +86,15 @@ def render_fragment(text: str, lesson: Lesson, course: Course, body: LessonBody,
     return _MD_FRAGMENT.renderer.render(tokens, _MD_FRAGMENT.options, {}).strip()
 
 
+@lru_cache(maxsize=8)
+def _lines(markdown: str) -> tuple[str, ...]:
+    return tuple(markdown.split("\n"))
+
+
 def _locate(lesson: Lesson, block_map, needle: str) -> Source:
     """The place of needle inside a block (markdown-it only gives block lines)."""
     first, last = block_map or (0, 0)
-    lines = lesson.markdown.split("\n")
+    lines = _lines(lesson.markdown)   # split once per lesson, not once per token
     for number in range(first, min(last, len(lines))):
         column = lines[number].find(needle) if needle else -1
         if column >= 0:
@@ -147,6 +153,10 @@ def _local_target(lesson: Lesson, course: Course, url: str) -> str:
     return posixpath.normpath(posixpath.join(lesson_dir, unquote(url)))
 
 
+def _module_of(course: Course, lesson: Lesson) -> str:
+    return next(m.id for m in course.modules if lesson in m.lessons)
+
+
 def _fix_link(token, lesson, course, by_path, where: Source, report: Report) -> None:
     href = token.attrGet("href") or ""
     parts = urlsplit(href)
@@ -171,6 +181,11 @@ def _fix_link(token, lesson, course, by_path, where: Source, report: Report) -> 
         return
     if target in by_path:
         token.attrSet("href", "#" + lesson_anchor(by_path[target].id))
+        if course.sco == "per-module" and _module_of(course, lesson) != \
+                _module_of(course, by_path[target]):
+            report.error("link-across-scos", f"link to '{parts.path}', a lesson of another "
+                         "module: with 'sco: per-module' each module is launched on its own",
+                         where, "link within the module, or name the other module in words")
     elif target not in course.lesson_files:  # a listed lesson that failed reports itself
         report.error("link-to-file", f"link to '{parts.path}' is not a lesson of this course",
                      where, "link to a lesson file listed in course.yaml, or to a web page")
