@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,7 @@ class Outcome:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     reused: bool = False
+    seconds: float = 0.0
 
 
 def _fingerprint(job: Job) -> str:
@@ -47,6 +49,13 @@ def _output_digest(path: Path) -> str | None:
 
 
 def run(job: Job) -> Outcome:
+    started = time.perf_counter()
+    outcome = _run(job)
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _run(job: Job) -> Outcome:
     cache.use(job.out_dir / ".cache" if job.cached else None)
     record_key = cache.digest(str(job.folder.resolve()), str(job.out_dir.resolve()))
     fingerprint = _fingerprint(job)

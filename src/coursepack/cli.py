@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -30,6 +31,14 @@ def _course_folders(paths: tuple[Path, ...]) -> list[Path]:
         shown = ", ".join(display_path(p) for p in roots)
         raise click.UsageError(f"no course.yaml found in {shown}")
     return folders
+
+
+def _describe(course) -> str:
+    lessons = course.lessons
+    quizzes = sum(1 for lesson in lessons if lesson.quiz is not None)
+    videos = sum(1 for lesson in lessons if lesson.video is not None)
+    return (f"{len(course.modules)} modules, {len(lessons)} lessons ({quizzes} quizzes, "
+            f"{videos} videos), {len(course.references)} references")
 
 
 def _print_report(report: Report, fmt: str, courses: list[str], stream, quiet: bool) -> None:
@@ -83,9 +92,15 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: 
     folders = _course_folders(paths)
     default_cache = Path("build") / ".cache"
     cache.use(default_cache if default_cache.is_dir() else None)  # reuse what builds stored
+    verbose = ctx.find_root().obj.get("verbose") and not ctx.find_root().obj.get("quiet")
     for folder in folders:
-        check(folder, report)
-    _print_report(report, fmt, [display_path(f) for f in folders], sys.stdout, ctx.find_root().obj.get("quiet"))
+        started = time.perf_counter()
+        checked = check(folder, report)
+        if verbose and checked.course is not None:
+            click.echo(f"checked {display_path(folder)}: {_describe(checked.course)} in "
+                       f"{time.perf_counter() - started:.2f} s", err=True)
+    _print_report(report, fmt, [display_path(f) for f in folders], sys.stdout,
+                  ctx.find_root().obj.get("quiet"))
     ctx.exit(EXIT_INVALID if report.fails(strict) else EXIT_OK)
 
 
@@ -135,7 +150,11 @@ def build_cmd(ctx: click.Context, paths: tuple[Path, ...], targets: tuple[str, .
         written += outcome.written
     _print_report(report, fmt, [display_path(f) for f in folders], sys.stderr, quiet)
     if not quiet:
-        for outcome in outcomes:
+        for job, outcome in zip(work, outcomes):
+            if ctx.find_root().obj.get("verbose"):
+                click.echo(f"{display_path(job.folder)}: "
+                           f"{'unchanged since the last build' if outcome.reused else 'built'}"
+                           f" in {outcome.seconds:.2f} s", err=True)
             for path in outcome.written:
                 note = " (unchanged)" if outcome.reused else ""
                 if path.is_dir():
