@@ -126,3 +126,19 @@ def test_per_module_links_across_modules_are_errors(tmp_path, cli):
     result = cli("validate", course)
     assert result.exit_code == 1
     assert "lessons/one.md:4:16: error[link-across-scos]" in result.output
+
+
+def test_control_files_per_standard(tmp_path, cli, scorm_schemas):
+    course = write_course(tmp_path / "c", MINIMAL)
+    result = cli("build", course, "--out", tmp_path / "out", "--target", "scorm12",
+                 "--target", "scorm2004", "--control-files", scorm_schemas)
+    assert result.exit_code == 0, result.output
+    for target, folder, version, root in (("scorm12", "scorm12", "scorm12", "imscp_rootv1p1p2.xsd"),
+                                          ("scorm2004", "scorm2004-4th", "scorm2004", "imscp_v1p1.xsd")):
+        manifest, names = manifest_of(tmp_path / "out" / f"tiny-{target}.zip")
+        assert root in names
+        assert ("imscp_v1p1.xsd" in names) == (target == "scorm2004")
+        assert validate_manifest(manifest, scorm_schemas / folder, version) == []
+        location = etree.fromstring(manifest).get(
+            "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation")
+        assert all(name in names for name in location.split()[1::2])

@@ -38,10 +38,19 @@ def sco_pass_mark(course: Course, page: Page) -> int | None:
     return course.pass_mark if any(assessment in m.lessons for m in modules) else None
 
 
-def control_files(folder: Path | None) -> dict[str, bytes]:
-    """Every file of a folder of SCORM control documents (.xsd, .dtd), by package path."""
+SUBFOLDERS = {"scorm12": ("scorm12",), "scorm2004": ("scorm2004", "scorm2004-4th")}
+
+
+def control_files(folder: Path | None, standard: str = "") -> dict[str, bytes]:
+    """Every file of a folder of SCORM control documents (.xsd, .dtd), by package path. A
+    folder holding one subfolder per standard (scorm12/, scorm2004/ or scorm2004-4th/)
+    gives each package the documents of its own standard."""
     if folder is None:
         return {}
+    for name in SUBFOLDERS.get(standard, ()):
+        if (folder / name).is_dir():
+            folder = folder / name
+            break
     out = {}
     for path in sorted(folder.rglob("*")):
         if path.is_file() and not path.is_symlink() and path.suffix.lower() in (".xsd", ".dtd"):
@@ -91,10 +100,10 @@ def serialize(root) -> bytes:
 
 
 def with_manifest(make_manifest, course: Course, launch: list[Page], files: dict[str, bytes],
-                  controls_dir: Path | None) -> dict[str, bytes]:
+                  controls_dir: Path | None, standard: str) -> dict[str, bytes]:
     """All entries of a SCORM zip: the rendered files, the control documents (from
     --control-files or the course's `control_files:`) and the manifest naming them."""
-    shipped = control_files(controls_dir or course.control_files)
+    shipped = control_files(controls_dir or course.control_files, standard)
     out = dict(files)
     out.update(shipped)
     out["imsmanifest.xml"] = make_manifest(course, launch, files, shipped)

@@ -93,4 +93,4 @@ def manifest(course: Course, launch: list[Page], files: dict[str, bytes],
 
 def package_files(course: Course, launch: list[Page], files: dict[str, bytes],
                   controls_dir=None) -> dict[str, bytes]:
-    return with_manifest(manifest, course, launch, files, controls_dir)
+    return with_manifest(manifest, course, launch, files, controls_dir, STANDARD)
