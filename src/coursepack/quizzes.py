@@ -54,6 +54,11 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
+def _tidy(value: float) -> float:
+    """A sum or difference of decimals without the noise of binary floating point."""
+    return float(f"{value:.12g}")
+
+
 def _key_and_solution(q: Question) -> tuple[object, str]:
     if q.type == "single":
         return next(i for i, o in enumerate(q.options) if o.correct), ""
@@ -69,7 +74,9 @@ def _key_and_solution(q: Question) -> tuple[object, str]:
         if q.low is not None:
             return ({"min": q.low, "max": q.high},
                     f"Any number from {_number(q.low)} to {_number(q.high)}.")
-        low, high = q.number - q.tolerance, q.number + q.tolerance
+        # 3.14 - 0.005 is 3.1350000000000002 in binary floating point: the key (and the
+        # correct-response pattern the LMS shows) must say 3.135.
+        low, high = _tidy(q.number - q.tolerance), _tidy(q.number + q.tolerance)
         extra = f" (give or take {_number(q.tolerance)})" if q.tolerance else ""
         return {"min": low, "max": high}, f"Answer: {_number(q.number)}{extra}."
     if q.type == "matching":

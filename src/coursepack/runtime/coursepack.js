@@ -61,6 +61,14 @@
       "T" + clock12(date);
   }
 
+  /* A number as typed, in the data models' decimal form ("3,14" and "+3.14" are 3.14); null
+     when the text is no number, which a numeric response cannot hold. */
+  function decimal(text) {
+    var m = /^\s*([-+]?)(\d*)(?:[.,](\d*))?\s*$/.exec(String(text));
+    if (!m || !(m[2] || m[3])) { return null; }
+    return (m[1] === "-" ? "-" : "") + (m[2] || "0") + (m[3] ? "." + m[3] : "");
+  }
+
   /* ---- the SCORM adapters: the same calls, each in its standard's words ---- */
 
   var CHARS = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -160,7 +168,10 @@
       for (var k = 0; k < patterns.length; k++) {
         ok = this.set(p + "correct_responses." + k + ".pattern", patterns[k]) && ok;
       }
-      ok = this.set(p + (v12 ? "student_response" : "learner_response"), this.response(x)) && ok;
+      var response = this.response(x);
+      if (response !== null) {
+        ok = this.set(p + (v12 ? "student_response" : "learner_response"), response) && ok;
+      }
       ok = this.set(p + "result", x.correct ? "correct" : v12 ? "wrong" : "incorrect") && ok;
       ok = this.set(p + "latency", v12 ? timespan12(x.latency) : duration2004(x.latency)) && ok;
       if (v12) { ok = this.set(p + "time", clock12(x.when)) && ok; }
@@ -186,6 +197,7 @@
       }
     },
     response: function (x) {
+      if (x.type === "numeric") { return decimal(x.response); }
       var text = this.format(x.type, x.response, false);
       return this.v12 ? text.slice(0, 255) : text;
     },
@@ -197,7 +209,7 @@
 
     finish: function (state, elapsedMs, leaving) {
       this.save(state);
-      var v12 = this.v12, done = state.completed || state.success === "passed";
+      var v12 = this.v12, done = state.finished;
       this.set(v12 ? "cmi.core.session_time" : "cmi.session_time",
                v12 ? timespan12(elapsedMs) : duration2004(elapsedMs));
       this.set(v12 ? "cmi.core.exit" : "cmi.exit", done ? (v12 ? "" : "normal") : "suspend");
@@ -398,9 +410,17 @@
     return state && state.best !== null ? state.best : null;
   }
 
+  /* Nothing left to do: every needed lesson visited and the assessment (if this SCO has
+     one) passed or failed for good. Only then does the learner leave "normally"; otherwise
+     the LMS must keep the attempt (suspend), or a SCORM 2004 LMS starts a new one and the
+     visited lessons and used quiz attempts are gone. */
+  function isFinished() {
+    return completed && (quizIndex[data.assessment] === undefined || success() !== null);
+  }
+
   function snapshot() {
     return { location: lessons[current].id, suspend: encodeState(store.limit),
-             completed: completed, success: success(), score: score(),
+             completed: completed, success: success(), score: score(), finished: isFinished(),
              progress: required ? Math.round(100 * visitedCount() / required) / 100 : 1 };
   }
 
@@ -450,6 +470,7 @@
       if (articles[a]) { articles[a].hidden = a !== index; }
     }
     visited[index] = true;
+    if (quizViews[lessons[index].id]) { quizViews[lessons[index].id].presented(); }
     if (!completed && visitedCount() >= data.completion.needed) { completed = true; }
     updateProgress();
     updatePager();
@@ -536,10 +557,11 @@
   document.body.classList.add("cp-js");
   if (byId("cp-progress")) { byId("cp-progress").hidden = false; }
   if (byId("cp-pager")) { byId("cp-pager").hidden = false; }
+  var quizViews = {};
   if (Q) {
     quizSpecs.forEach(function (spec) {
       var section = document.querySelector('.cp-quiz[data-quiz="' + spec.id + '"]');
-      if (section) { Q.start(section, spec, quizHost); }
+      if (section) { quizViews[spec.id] = Q.start(section, spec, quizHost); }
     });
   }
   show(current, false);

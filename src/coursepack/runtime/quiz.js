@@ -161,7 +161,7 @@
     this.retry = section.querySelector(".cp-quiz-retry");
     this.submitButton = section.querySelector(".cp-quiz-submit");
     this.state = host.restore(spec.id) || this.fresh(0, null);
-    this.startedAt = Date.now();
+    this.startedAt = null;      /* set when the learner first sees the questions */
     this.wire();
     this.arrange();
     if (this.state.answers && this.state.submitted) { this.show(true); }
@@ -170,6 +170,12 @@
   }
 
   Quiz.prototype = {
+    /* The course shows the quiz's lesson: the questions are in front of the learner from
+       now on (latency counts from here, not from when the page loaded). */
+    presented: function () {
+      if (this.startedAt === null) { this.startedAt = Date.now(); }
+    },
+
     fresh: function (used, best) {
       return { used: used, best: best, score: null, submitted: false, answers: null,
                seed: Math.floor(Math.random() * 2147483647) };
@@ -248,6 +254,7 @@
           li.querySelector(".cp-order-text").textContent + ": position " + position + " of " + items.length;
         (button.disabled ? li.querySelector(button.classList.contains("cp-up") ? ".cp-down" : ".cp-up")
                          : button).focus();
+        self.saveDraft();   /* a move is an answer too, though no "change" event says so */
       });
       this.form.addEventListener("change", function () { self.saveDraft(); });
       this.retry.addEventListener("click", function () { self.again(); });
@@ -294,7 +301,8 @@
         var q = self.spec.questions[i], ok = isCorrect(q, answers[i]);
         total += q.weight;
         if (ok) { earned += q.weight; }
-        interactions.push(interaction(self.spec.id, q, answers[i], ok, self.startedAt));
+        interactions.push(interaction(self.spec.id, q, answers[i], ok,
+                                      self.startedAt === null ? Date.now() : self.startedAt));
       });
       var score = total ? Math.round(10000 * earned / total) / 100 : 0;
       this.state.answers = answers;

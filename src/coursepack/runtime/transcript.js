@@ -84,4 +84,14 @@
 
   var lists = document.querySelectorAll(".cp-cues[data-video]");
   for (var i = 0; i < lists.length; i++) { setUp(lists[i]); }
+
+  /* Captions are on from the start (what `default` would do), except for a page opened from
+     the file system: Chromium refuses to load any text track from a file: URL, so there the
+     transcript beside the video stands in for them. */
+  if (location.protocol !== "file:") {
+    var tracks = document.querySelectorAll("video track[data-cp-default]");
+    for (var t = 0; t < tracks.length; t++) {
+      if (tracks[t].track) { tracks[t].track.mode = "showing"; }
+    }
+  }
 })();
