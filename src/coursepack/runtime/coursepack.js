@@ -95,6 +95,7 @@
       return code === "false" ? "101" : String(code);
     },
     start: function () { return isTrue(this.call("init", "")); },
+    learner: function () { return this.get(this.v12 ? "cmi.core.student_id" : "cmi.learner_id"); },
     get: function (key) {
       var value = this.call("get", key);
       return value === null || value === undefined || value === "false" && this.lastError() !== "0"
@@ -363,6 +364,12 @@
 
   var startedAt = Date.now();
   var saved = store.restore();
+  var mirror = null;
+  if (usingLms) {
+    mirror = new LocalStore("coursepack:" + data.course.id + ":" + data.sco + ":" + store.learner());
+    var kept = mirror.restore();
+    if (!saved.suspend && !saved.location && kept.suspend) { saved = kept; }
+  }
   var visited = decodeBits("", lessons.length);
   var quizStates = decodeState(saved.suspend);
   var completed = saved.completed;
@@ -424,19 +431,39 @@
              progress: required ? Math.round(100 * visitedCount() / required) / 100 : 1 };
   }
 
-  var warned = false;
+  /* When the LMS refuses or loses data, the course goes on: progress is kept in this browser
+     (the mirror), the learner is told plainly, and the data is sent again with growing
+     pauses until the LMS takes it. */
+  var warned = false, pending = [], retryTimer = null, retries = 0;
+  var RETRY_MS = [2000, 5000, 10000, 30000, 60000];
+
   function persist(alsoRecord) {
     if (finished) { return true; }
-    var ok = store.save(snapshot());
-    if (alsoRecord) { ok = store.record(alsoRecord) && ok; }
+    if (alsoRecord) { pending = pending.concat(alsoRecord); }
+    var snap = snapshot();
+    if (mirror) { mirror.save(snap); }
+    var ok = store.save(snap);
+    if (ok && pending.length) {
+      ok = store.record(pending);
+      if (ok) { pending = []; }
+    }
     ok = store.commit() && ok;
-    if (!ok && !warned) {
-      warned = true;
-      say("Your progress may not have been recorded by the learning system. " +
-          "Keep this window open; it is kept in this browser and sent again.");
-    } else if (ok && warned) {
-      warned = false;
-      say("");
+    if (ok) {
+      retries = 0;
+      if (warned) { warned = false; say(""); }
+    } else {
+      if (!warned) {
+        warned = true;
+        say("Your progress may not have reached the learning system. It is kept in this " +
+            "browser and will be sent again; keep this window open for a moment.");
+      }
+      if (!retryTimer && retries < 20) {
+        retryTimer = window.setTimeout(function () {
+          retryTimer = null;
+          retries++;
+          persist();
+        }, RETRY_MS[Math.min(retries, RETRY_MS.length - 1)]);
+      }
     }
     return ok;
   }
