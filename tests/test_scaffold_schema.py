@@ -79,3 +79,13 @@ def test_schemas_reject_the_planted_mistakes(tmp_path):
     assert [e.message for e in errors] == ["'five' is not of type 'integer'"]
     # A missing file and a repeated module id need the file system and the whole course:
     # only `coursepack validate` can find those two.
+
+
+@pytest.mark.parametrize("header, size, expected", [
+    ("bytes=0-99", 1000, (0, 99)), ("bytes=500-", 1000, (500, 999)), ("bytes=-100", 1000, (900, 999)),
+    ("bytes=900-5000", 1000, (900, 999)), ("bytes=1000-", 1000, None), ("bytes=5-1", 1000, None),
+    ("bytes=0-1,5-9", 1000, None), ("items=0-1", 1000, None), (None, 1000, None), ("bytes=x-", 10, None),
+])
+def test_preview_answers_byte_ranges(header, size, expected):
+    from coursepack.preview import byte_range
+    assert byte_range(header, size) == expected

@@ -105,6 +105,24 @@ class Previewer:
             self.changed.wait_for(lambda: self.state.version != seen, timeout=timeout)
 
 
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The (first, last) byte of a single `Range: bytes=a-b` request, or None to send all.
+    Browsers only let a learner seek in a video whose server answers these."""
+    if not header or not header.startswith("bytes=") or "," in header or size == 0:
+        return None
+    first, _, last = header[6:].strip().partition("-")
+    try:
+        if first:
+            start, end = int(first), int(last) if last else size - 1
+        else:
+            start, end = max(0, size - int(last)), size - 1
+    except ValueError:
+        return None
+    if start > end or start >= size:
+        return None
+    return start, min(end, size - 1)
+
+
 def make_handler(previewer: Previewer):
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (the http.server name)
@@ -137,9 +155,17 @@ def make_handler(previewer: Previewer):
                 pass
 
         def send(self, body: bytes, kind: str, status: int = 200):
-            self.send_response(status)
+            wanted = byte_range(self.headers.get("Range"), len(body)) if status == 200 else None
+            if wanted is not None:   # a video being sought sends Range requests
+                start, end = wanted
+                self.send_response(206)
+                self.send_header("Content-Range", f"bytes {start}-{end}/{len(body)}")
+                body = body[start:end + 1]
+            else:
+                self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
+            self.send_header("Accept-Ranges", "bytes")
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
             self.wfile.write(body)
