@@ -141,3 +141,15 @@ def test_link_problems_point_at_the_link(tmp_path, cli):
     result = cli("validate", course)
     assert "lessons/one.md:5:19: error[path-outside-course]: link target " \
            "'../../outside.md' points outside the course folder" in result.stdout
+
+
+def test_colour_only_on_a_terminal(tmp_path):
+    from coursepack.diagnostics import Report, format_text
+    from coursepack.pipeline import check
+    course = write_course(tmp_path / "planted", PLANTED)
+    report = Report()
+    check(course, report)
+    coloured = format_text(report, 1, color=True)
+    assert "\x1b[1;31merror\x1b[0m[unknown-key]" in coloured
+    assert "\x1b[1;32m^\x1b[0m" in coloured
+    assert "\x1b[" not in format_text(report, 1, color=False)
