@@ -179,6 +179,13 @@ def parse_entry(text: str) -> dict | None:
                                        year.group("day"))
     rest = s[year.end():].lstrip(" .,;:)")
     _parse_rest(rest, fields)
+    names = fields["authors"]
+    if ("publisher" not in fields and fields.get("type") == "document"
+            and len(names) == 1 and names[0].literal):
+        # A work by an organisation that names no publisher is published by it
+        # ("Kings Fund. 2021. Integrated care systems ..."), as reference guides treat it.
+        fields["publisher"] = names[0].literal
+        fields["type"] = "book"
     return fields
 
 
