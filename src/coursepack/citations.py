@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from .diagnostics import Report, Source
+from .diagnostics import Report, Source, shorten
 from .model import Course, Reference
 from .schema import did_you_mean
 
@@ -228,7 +228,7 @@ def resolve(course: Course, uses: list[tuple[str, object, Source]], report: Repo
             hint = did_you_mean(item.key, by_key) or (
                 "add the work to the course's reference file" if course.references else
                 "list your references in a file named by 'references:' in course.yaml")
-            report.error("unknown-citation", f"no reference has the key '{item.key}'",
+            report.error("unknown-citation", f"no reference has the key '{shorten(item.key)}'",
                          where, hint)
         if ok:
             good_uses.append((lesson_id, token, cluster))

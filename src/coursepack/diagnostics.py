@@ -84,6 +84,12 @@ class Report:
         return self.errors > 0 or (strict and self.warnings > 0)
 
 
+def shorten(text: object, limit: int = 60) -> str:
+    """Source text quoted in a message: on one line, at most `limit` characters."""
+    text = " ".join(str(text)[:limit * 4].split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def display_path(path: str | os.PathLike) -> str:
     """A path relative to the working directory when it lies below it, else as given."""
     p = Path(path)

@@ -7,15 +7,18 @@ images become package assets, links to other lesson files become in-page links.
 from __future__ import annotations
 
 import posixpath
+import re
+import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from . import citations, sanitize
-from .diagnostics import Report, Source
+from .diagnostics import Report, Source, shorten
 from .load.files import resolve_inside
 from .media import asset_href
 from .model import Asset, Course, Lesson
@@ -60,14 +63,33 @@ def process_lessons(course: Course, report: Report) -> dict[str, LessonBody]:
               for lesson in course.lessons}
     lists, page = citations.resolve(course, uses, report)
     for lesson_id, body in bodies.items():
-        body.html = _MD.renderer.render(body.tokens, _MD.options, {})
         if body.raw_html and not course.allow_raw_html:
-            body.html = sanitize.clean(body.html)
+            body.html = _render_filtered(body.tokens)
+        else:
+            body.html = _MD.renderer.render(body.tokens, _MD.options, {})
         body.tokens = []
         body.references = lists.get(lesson_id, [])
     if page is not None and citations.REFERENCES_ID not in bodies:
         bodies[citations.REFERENCES_ID] = LessonBody("", page=page)
     return bodies
+
+
+def _render_filtered(tokens: list) -> str:
+    """The lesson's HTML with its raw HTML through the allow-list. The list has no <img> (raw
+    images could load from anywhere), but the lesson's Markdown images are checked and
+    packaged: they are set aside while the list does its work, then put back."""
+    images: list[str] = []
+    mark = f"\ue040{secrets.token_hex(8)}:"      # text no author can have written
+    for token in tokens:
+        children = token.children or []
+        for n, child in enumerate(children):
+            if child.type == "image":
+                images.append(_MD.renderer.renderInline([child], _MD.options, {}))
+                placeholder = Token("text", "", 0)
+                placeholder.content = f"{mark}{len(images) - 1}\ue040"
+                children[n] = placeholder
+    html = sanitize.clean(_MD.renderer.render(tokens, _MD.options, {}))
+    return re.sub(re.escape(mark) + "(\\d+)\ue040", lambda m: images[int(m.group(1))], html)
 
 
 def render_fragment(text: str, lesson: Lesson, course: Course, body: LessonBody,
@@ -102,9 +124,18 @@ def _locate(lesson: Lesson, block_map, needle: str) -> Source:
     return Source(lesson.source.file, lesson.body_line + first, 1)
 
 
+_CONTAINERS = ("blockquote_open", "list_item_open")   # blocks that hold blocks
+
+
 def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
              report: Report, uses: list) -> LessonBody:
     tokens = _MD.parse(lesson.markdown)
+    limit = _MD.options["maxNesting"]
+    deep = next((t for t in tokens if t.level >= limit - 1 and t.type in _CONTAINERS), None)
+    if deep is not None:   # markdown-it leaves out whatever lies deeper, without a word
+        report.error("markdown-too-deep", f"lists and quotes nest more than {limit} levels "
+                     "deep here; what lies deeper is left out", _locate(lesson, deep.map, ""),
+                     "nest lists and block quotes less deeply")
     body = LessonBody("")
     last_level = 1
     for i, token in enumerate(tokens):
@@ -161,14 +192,14 @@ def _fix_link(token, lesson, course, by_path, where: Source, report: Report) -> 
     href = token.attrGet("href") or ""
     parts = urlsplit(href)
     if href.startswith("//"):
-        report.error("unsafe-link", f"link '{href}' has no scheme", where,
+        report.error("unsafe-link", f"link '{shorten(href)}' has no scheme", where,
                      "write the full address, starting with https://")
         token.attrSet("href", "#")
         return
     if parts.scheme:
         if parts.scheme.lower() not in _SAFE_SCHEMES:
-            report.error("unsafe-link", f"link uses the '{parts.scheme}:' scheme", where,
-                         "only http, https, mailto and tel links are allowed")
+            report.error("unsafe-link", f"link uses the '{shorten(parts.scheme)}:' scheme",
+                         where, "only http, https, mailto and tel links are allowed")
             token.attrSet("href", "#")
         else:
             token.attrSet("rel", "noopener")
@@ -183,12 +214,14 @@ def _fix_link(token, lesson, course, by_path, where: Source, report: Report) -> 
         token.attrSet("href", "#" + lesson_anchor(by_path[target].id))
         if course.sco == "per-module" and _module_of(course, lesson) != \
                 _module_of(course, by_path[target]):
-            report.error("link-across-scos", f"link to '{parts.path}', a lesson of another "
-                         "module: with 'sco: per-module' each module is launched on its own",
-                         where, "link within the module, or name the other module in words")
+            report.error("link-across-scos", f"link to '{shorten(parts.path)}', a lesson of "
+                         "another module: with 'sco: per-module' each module is launched on "
+                         "its own", where,
+                         "link within the module, or name the other module in words")
     elif target not in course.lesson_files:  # a listed lesson that failed reports itself
-        report.error("link-to-file", f"link to '{parts.path}' is not a lesson of this course",
-                     where, "link to a lesson file listed in course.yaml, or to a web page")
+        report.error("link-to-file", f"link to '{shorten(parts.path)}' is not a lesson of "
+                     "this course", where,
+                     "link to a lesson file listed in course.yaml, or to a web page")
 
 
 def _fix_image(token, lesson, course, body: LessonBody, where: Source, report: Report) -> None:
@@ -196,11 +229,12 @@ def _fix_image(token, lesson, course, body: LessonBody, where: Source, report: R
     parts = urlsplit(src)
     alt = "".join(c.content for c in token.children or [])
     if not alt.strip():
-        report.warning("image-alt", f"image '{src}' has no alternative text", where,
+        report.warning("image-alt", f"image '{shorten(src)}' has no alternative text", where,
                        "describe the image: ![what it shows](path.png)")
     if parts.scheme or src.startswith("//"):
-        report.error("external-resource", f"image '{src}' is loaded from outside the package",
-                     where, "download the image into the course folder and link it by path")
+        report.error("external-resource", f"image '{shorten(src)}' is loaded from outside the "
+                     "package", where,
+                     "download the image into the course folder and link it by path")
         return
     rel = _local_target(lesson, course, parts.path)
     path = resolve_inside(course.root, rel, where, report, "image", written=parts.path)

@@ -7,10 +7,11 @@ there is one place that says which keys exist, their types and what they mean.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass, field
 
-from .diagnostics import Report
+from .diagnostics import Report, shorten
 from .load.yamlpos import YamlDoc
 
 ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
@@ -101,6 +102,8 @@ def _type_name(value) -> str:
 
 
 def did_you_mean(word: str, choices) -> str:
+    if len(word) > 200:
+        return ""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else ""
 
@@ -139,18 +142,19 @@ def _check(doc: YamlDoc, value, kind, report: Report, what: str, path: tuple) ->
     if not _matches(value, kind):
         hint = ""
         if isinstance(kind, Str) and not isinstance(value, (list, dict, type(None))):
-            hint = f"put the value in quotes: \"{value}\""
+            hint = f"put the value in quotes: \"{shorten(value)}\""
         report.error("wrong-type", f"{label} should be {_describe(kind)}, found {_type_name(value)}",
                      where, hint)
         return False
     ok = True
     if isinstance(kind, Str):
         if kind.choices and value not in kind.choices:
-            report.error("bad-value", f"{label} is '{value}', expected one of: "
+            report.error("bad-value", f"{label} is '{shorten(value)}', expected one of: "
                          f"{', '.join(kind.choices)}", where, did_you_mean(value, kind.choices))
             ok = False
         elif kind.pattern and not re.fullmatch(kind.pattern, value):
-            report.error("bad-value", f"{label} '{value}' is not valid", where, kind.pattern_hint)
+            report.error("bad-value", f"{label} '{shorten(value)}' is not valid", where,
+                         kind.pattern_hint)
             ok = False
         elif kind.max_length and len(value) > kind.max_length:
             report.error("too-long", f"{label} is {len(value)} characters long, "
@@ -162,8 +166,12 @@ def _check(doc: YamlDoc, value, kind, report: Report, what: str, path: tuple) ->
     elif isinstance(kind, (Int, Num)):
         if kind.minimum is not None and value < kind.minimum or \
                 kind.maximum is not None and value > kind.maximum:
-            report.error("out-of-range", f"{label} is {value}, expected "
-                         f"{kind.minimum} to {kind.maximum}", where)
+            report.error("out-of-range", f"{label} is {shorten(value, 20)}, expected "
+                         + _bounds(kind), where)
+            ok = False
+        elif not _finite(value):
+            report.error("out-of-range", f"{label} is {shorten(value, 20)}, which is not a "
+                         "usable number", where, "write an ordinary number such as 1 or 2.5")
             ok = False
     elif isinstance(kind, List):
         if len(value) < kind.min_items:
@@ -175,7 +183,8 @@ def _check(doc: YamlDoc, value, kind, report: Report, what: str, path: tuple) ->
     elif isinstance(kind, Obj):
         for key in value:
             if key not in kind.fields:
-                report.error("unknown-key", f"unknown key '{key}' in {_label(what, path)}",
+                report.error("unknown-key",
+                             f"unknown key '{shorten(key)}' in {_label(what, path)}",
                              doc.key_pos(path + (key,)),
                              did_you_mean(key, kind.fields) or
                              f"allowed keys: {', '.join(kind.fields)}")
@@ -190,6 +199,23 @@ def _check(doc: YamlDoc, value, kind, report: Report, what: str, path: tuple) ->
                              where, f"add '{name}:' ({spec.doc})")
                 ok = False
     return ok
+
+
+def _bounds(kind: Int | Num) -> str:
+    if kind.maximum is None:
+        return f"{kind.minimum} or more"
+    if kind.minimum is None:
+        return f"{kind.maximum} or less"
+    return f"{kind.minimum} to {kind.maximum}"
+
+
+def _finite(value: int | float) -> bool:
+    """A number the quiz runtime can use: not infinite or NaN (YAML's .inf and .nan), and
+    not too large to be a decimal number (YAML reads 400 digits as a whole number)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _label(what: str, path: tuple) -> str:

@@ -112,7 +112,7 @@ def load_course(folder: Path, report: Report) -> Course | None:
                               percent if isinstance(percent, int) else 100,
                               text_of(completion, "assessment"),
                               doc.pos(("completion", "assessment"))),
-        modules=tuple(modules), root=folder.resolve(), source=source,
+        modules=tuple(modules), root=folder.resolve(), source=doc.pos(()),
         control_files=control_dir, lesson_files=frozenset(seen_lessons),
         **course_references(doc, folder, report),
         targets=tuple(t for t in data.get("targets") or ["scorm12"] if isinstance(t, str)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path, PurePosixPath
 
-from ..diagnostics import Report, Source, display_path
+from ..diagnostics import Report, Source, display_path, shorten
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
 
@@ -15,7 +15,7 @@ def resolve_inside(root: Path, ref: str, where: Source, report: Report, what: st
     """Resolve a path (relative to root) written in a source file; it must name a regular
     file (or, with kind="folder", a folder) inside root. Messages quote `written`, the path
     as the author wrote it, when it differs from ref."""
-    shown = written or ref
+    shown = shorten(written or ref)
     if "\\" in ref:
         report.error("bad-path", f"{what} '{shown}' uses backslashes", where,
                      "write paths with forward slashes: lessons/intro.md")
@@ -69,14 +69,16 @@ def read_text(path: Path, report: Report) -> str | None:
         size = path.stat().st_size
         if size > MAX_SOURCE_BYTES:
             report.error("file-too-large", f"file is {size // (1024 * 1024)} MB; the limit for "
-                         f"a source file is {MAX_SOURCE_BYTES // (1024 * 1024)} MB", where)
+                         f"a source file is {MAX_SOURCE_BYTES // (1024 * 1024)} MB",
+                         where.at(1, 1))
             return None
         raw = path.read_bytes()
     except OSError as exc:
         report.error("unreadable-file", f"cannot read file: {exc.strerror}", where)
         return None
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        report.error("bad-encoding", "file is UTF-16; coursepack reads UTF-8", where.at(1, 1),
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        wide = "UTF-32" if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00")) else "UTF-16"
+        report.error("bad-encoding", f"file is {wide}; coursepack reads UTF-8", where.at(1, 1),
                      "save the file as UTF-8")
         return None
     try:

@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from ..diagnostics import Report, Source, display_path
+from ..diagnostics import Report, Source, display_path, shorten
 from ..model import Name, Reference
 from . import reftext
 from .files import read_text, resolve_inside
@@ -47,16 +47,21 @@ def read_references(path: Path, report: Report) -> list[Reference]:
     fmt = FORMATS.get(path.suffix.lower())
     source = Source(display_path(path))
     if fmt is None:
-        report.error("reference-format", f"cannot tell the format of '{path.name}' from its "
-                     "extension", source, "name the file .json (CSL-JSON), .yaml (CSL-YAML), "
-                     ".bib (BibTeX), .ris (RIS) or .txt (a plain list)")
+        report.error("reference-format", f"cannot tell the format of '{shorten(path.name)}' "
+                     "from its extension", source.at(1, 1), "name the file .json (CSL-JSON), "
+                     ".yaml (CSL-YAML), .bib (BibTeX), .ris (RIS) or .txt (a plain list)")
         return []
+    errors_before = report.errors
     text = read_text(path, report)
     if text is None:
         return []
     reader = {"csl-json": _read_csl_json, "csl-yaml": _read_csl_yaml, "bibtex": _read_bibtex,
               "ris": _read_ris, "text": _read_plain}[fmt]
-    return reader(text, source, report)
+    refs = reader(text, source, report)
+    if not refs and report.errors == errors_before:
+        report.error("references-empty", "the reference file has no entries", source.at(1, 1),
+                     "add references to it, or remove it from 'references:' in course.yaml")
+    return refs
 
 
 # ---- CSL-JSON and CSL-YAML ---------------------------------------------------------------
@@ -69,27 +74,40 @@ def _read_csl_json(text: str, source: Source, report: Report) -> list[Reference]
                      source.at(exc.lineno, exc.colno),
                      "check commas, brackets and quotes near this place")
         return []
+    except RecursionError:
+        report.error("reference-syntax", f"JSON nesting is deeper than {MAX_JSON_DEPTH} levels",
+                     source.at(*_json_too_deep(text)), "a CSL-JSON file is a list of "
+                     "references, each a mapping of fields")
+        return []
+    array_depth = 1
     if isinstance(data, dict) and isinstance(data.get("items"), list):
-        data = data["items"]
+        data, array_depth = data["items"], 2
     if not isinstance(data, list):
         report.error("reference-syntax", "a CSL-JSON file should hold a list of references "
                      "([ {...}, {...} ])", source.at(1, 1),
                      "export the library as CSL JSON from Zotero or your reference manager")
         return []
-    lines = _json_item_lines(text)
+    lines = _json_item_lines(text, array_depth)
     out = []
     for i, item in enumerate(data):
-        where = source.at(*lines[i]) if i < len(lines) else source
+        where = source.at(*lines[i]) if i < len(lines) else source.at(1, 1)
+        if not _is_text(item):
+            report.error("reference-syntax", "this reference holds a \\u escape that is not a "
+                         "character (half of a surrogate pair)", where,
+                         "write the character itself, or both halves of the pair")
+            continue
         ref = _from_csl(item, where, "csl-json", report)
         if ref is not None:
             out.append(ref)
     return out
 
 
-def _json_item_lines(text: str) -> list[tuple[int, int]]:
-    """(line, column) where each element of the top-level JSON array starts."""
+def _json_item_lines(text: str, array_depth: int = 1) -> list[tuple[int, int]]:
+    """(line, column) where each element of the first JSON array opened at array_depth
+    (1: the top-level array; 2: the array of {"items": [...]}) starts."""
     out, depth, in_string, escape = [], 0, False, False
     line, column = 1, 0
+    state = "before"   # "before" the array, "next" item expected, "in" an item
     for ch in text:
         column += 1
         if ch == "\n":
@@ -103,17 +121,57 @@ def _json_item_lines(text: str) -> list[tuple[int, int]]:
             elif ch == '"':
                 in_string = False
             continue
-        if ch in " \t\r,:":
+        if ch in " \t\r":
             continue
-        if depth == 1 and ch not in "]}":
+        if state == "next" and ch not in "]}":
             out.append((line, column))
+            state = "in"
         if ch == '"':
             in_string = True
         elif ch in "[{":
             depth += 1
+            if ch == "[" and depth == array_depth and state == "before":
+                state = "next"
         elif ch in "]}":
             depth -= 1
+            if depth < array_depth and state != "before":
+                break
+        elif ch == "," and depth == array_depth and state == "in":
+            state = "next"
     return out
+
+
+MAX_JSON_DEPTH = 500
+
+
+def _json_too_deep(text: str) -> tuple[int, int]:
+    """(line, column) where nesting first goes deeper than MAX_JSON_DEPTH."""
+    depth, in_string, escape, line, column = 0, False, False, 1, 0
+    for ch in text:
+        column += 1
+        if ch == "\n":
+            line, column = line + 1, 0
+        elif in_string:
+            escape, in_string = (False, True) if escape else (ch == "\\", ch != '"')
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return line, column
+        elif ch in "]}":
+            depth -= 1
+    return 1, 1
+
+
+def _is_text(value) -> bool:
+    """False when a JSON value holds a lone surrogate (from an escape such as \\ud800),
+    which no file or page can hold."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _read_csl_yaml(text: str, source: Source, report: Report) -> list[Reference]:
@@ -200,13 +258,13 @@ def _csl_date(value) -> tuple[int, ...]:
         for part in parts[0][:3]:
             try:
                 out.append(int(part))
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):   # OverflowError: 1e999
                 break
         return tuple(out)
     if "year" in value:
         try:
             return tuple(int(value[k]) for k in ("year", "month", "day") if k in value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return ()
     for k in ("raw", "literal"):
         if isinstance(value.get(k), (str, int)):
@@ -244,23 +302,31 @@ _BIB_EXTRA = {"series": "collection-title", "note": "note", "isbn": "ISBN", "iss
               "howpublished": "medium", "type": "genre"}
 
 
+MAX_BIB_FIELD = 20_000   # characters: LaTeX decoding time grows faster than the text
+_RUN_ON = re.compile(r"\n\s*([A-Za-z][\w-]*)\s*=")
+
+
 def _read_bibtex(text: str, source: Source, report: Report) -> list[Reference]:
     import bibtexparser
     from bibtexparser import middlewares as mw
     from bibtexparser.model import DuplicateBlockKeyBlock, Entry
 
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
+    lines = text.split("\n")
     try:
         library = bibtexparser.parse_string(text, append_middleware=[
-            mw.SeparateCoAuthors(), mw.SplitNameParts(), mw.LatexDecodingMiddleware(),
-            mw.MonthIntMiddleware(True)])
+            mw.SeparateCoAuthors(), mw.SplitNameParts()])
+        _check_bib_fields(library, lines, source, report)
+        for middleware in (mw.LatexDecodingMiddleware(), mw.MonthIntMiddleware(True)):
+            library = middleware.transform(library)
     except Exception as exc:  # noqa: BLE001 - the parser's own failures become a diagnostic
-        report.error("reference-syntax", f"cannot read the BibTeX file: {exc}", source.at(1, 1))
+        report.error("reference-syntax", f"cannot read the BibTeX file: {shorten(exc, 200)}",
+                     source.at(1, 1))
         return []
     out: list[Reference] = []
     for block in library.blocks:
         line = getattr(block, "start_line", 0) + 1
-        where = source.at(line, _column_of_at(text, line))
+        where = source.at(line, _column_of(lines, line, "@"))
         if isinstance(block, Entry):
             out.append(_from_bibtex(block, where, report))
         elif isinstance(block, DuplicateBlockKeyBlock):
@@ -269,7 +335,7 @@ def _read_bibtex(text: str, source: Source, report: Report) -> list[Reference]:
                 type(block).__name__ == "MiddlewareErrorBlock":
             error = getattr(block, "error", None)
             reason = getattr(error, "abort_reason", "") or str(error or "")
-            reason = reason.strip().rstrip(".").replace("`", "'")
+            reason = shorten(reason, 200).rstrip(".").replace("`", "'")
             report.error("reference-syntax", "this BibTeX entry cannot be read"
                          + (f": {reason}" if reason else ""), where,
                          "check that every field is written name = {value}, with "
@@ -277,10 +343,33 @@ def _read_bibtex(text: str, source: Source, report: Report) -> list[Reference]:
     return out
 
 
-def _column_of_at(text: str, line: int) -> int:
-    lines = text.split("\n")
+def _check_bib_fields(library, lines: list[str], source: Source, report: Report) -> None:
+    """Report and leave out fields that run into the next one (a comma missing after an
+    unbraced value) and fields too long to decode."""
+    for entry in library.entries:
+        for field in list(entry.fields):
+            if not isinstance(field.value, str):
+                continue
+            line = (field.start_line or 0) + 1
+            where = source.at(line, _column_of(lines, line, field.key))
+            unenclosed = getattr(field, "enclosing", None) == "no-enclosing"
+            run_on = _RUN_ON.search(field.value) if unenclosed else None
+            if run_on:
+                report.error("reference-syntax", f"the field '{shorten(field.key)}' runs on "
+                             f"into '{shorten(run_on[1])} ='", where,
+                             "put a comma after each field's value")
+            elif len(field.value) > MAX_BIB_FIELD:
+                report.error("reference-too-long", f"the field '{shorten(field.key)}' is "
+                             f"{len(field.value)} characters long; the limit is "
+                             f"{MAX_BIB_FIELD}", where, "shorten it, or leave it out")
+            else:
+                continue
+            entry.fields = [kept for kept in entry.fields if kept is not field]
+
+
+def _column_of(lines: list[str], line: int, needle: str) -> int:
     if 0 < line <= len(lines):
-        return lines[line - 1].find("@") + 1 or 1
+        return lines[line - 1].find(needle) + 1 or 1
     return 1
 
 

@@ -56,6 +56,7 @@ def detect_format(path: Path, text: str) -> str | None:
 def read_transcript(path: Path, report: Report, duration: int | None) -> Transcript | None:
     """Read one transcript file; problems go into report. duration in ms, if known."""
     source = Source(display_path(path))
+    errors_before = report.errors
     text = read_text(path, report)
     if text is None:
         return None
@@ -72,8 +73,9 @@ def read_transcript(path: Path, report: Report, duration: int | None) -> Transcr
     if cues is None:
         return None
     if not cues:
-        report.error("transcript-empty", "the transcript has no timed cues", source.at(1, 1),
-                     "each part of the transcript needs a start time")
+        if report.errors == errors_before:   # else why is reported already
+            report.error("transcript-empty", "the transcript has no timed cues",
+                         source.at(1, 1), "each part of the transcript needs a start time")
         return None
     return Transcript(tuple(_fill_ends(cues, duration, report)), fmt, path, source)
 
@@ -84,6 +86,7 @@ def _read_plain(text: str, source: Source, report: Report) -> list[Cue]:
     cues: list[Cue] = []
     open_cue: dict | None = None
     preamble_line = 0
+    timed = False   # a line starting with a time has been seen, readable or not
 
     def close() -> None:
         if open_cue is None:
@@ -100,26 +103,29 @@ def _read_plain(text: str, source: Source, report: Report) -> list[Cue]:
         stripped = line.strip()
         match = _SEGMENT.match(stripped) or _BRACKETED.match(stripped) or _BARE.match(stripped)
         if match:
+            timed = True
             start = parse_time(match.group("time"))
             indent = len(line) - len(line.lstrip())
             where = source.at(number, indent + match.start("time") + 1)
+            close()
             if start is None:
                 report.error("bad-timestamp", f"'{match.group('time')}' is not a valid time",
                              where, "write times as m:ss, mm:ss or h:mm:ss, seconds below 60")
                 open_cue = None
                 continue
-            close()
             label = match.groupdict().get("label") or ""
             open_cue = {"start": start, "where": where, "label": label,
                         "lines": [match.group("rest")]}
         elif _TIMELIKE.match(stripped):
+            timed = True
             report.error("bad-timestamp", f"cannot read the time at the start of "
                          f"'{stripped[:30]}'", source.at(number, len(line) - len(line.lstrip()) + 1),
                          "write times as m:ss, mm:ss or h:mm:ss, e.g. [01:05]")
+            close()
             open_cue = None
         elif open_cue is not None:
             open_cue["lines"].append(stripped)
-        elif stripped and not preamble_line:
+        elif stripped and not preamble_line and not timed:
             preamble_line = number
     close()
     if preamble_line:
@@ -163,6 +169,7 @@ def _read_webvtt(text: str, fmt: str, source: Source, report: Report) -> list[Cu
         if not speaker:
             v = _VOICE.search(caption.raw_text)
             speaker = v.group(1).strip() if v else ""
+        speaker = html.unescape(speaker)      # escaped like the cue text: <v Tom &amp; Jerry>
         body = "\n".join(html.unescape(line.strip()) for line in caption.text.split("\n")
                          if line.strip())
         cues.append(Cue(start, end, body, source.at(line_no or 1, 1), speaker,
@@ -191,15 +198,21 @@ def _fill_ends(cues: list[Cue], duration: int | None, report: Report) -> list[Cu
         if cue.end >= 0:
             out.append(cue)
             continue
-        if i + 1 < len(cues):
-            end = cues[i + 1].start
-        elif duration is not None:
+        # A part ends where the next one starts, or with the video. A time out of order, or
+        # past the video's end, is then reported at the part where it is written.
+        following = cues[i + 1].start if i + 1 < len(cues) else None
+        if following is not None and following >= cue.start:
+            end = following
+            if duration is not None and cue.start < duration < end:
+                end = duration
+        elif duration is not None and duration > cue.start:
             end = duration
         else:
             words = max(1, len(cue.text.split()))
             end = cue.start + int(1000 * max(2.0, words / WORDS_PER_SECOND))
-            report.warning("transcript-end-estimated", "the last part has no end time; "
-                           f"estimated from its length ({words} words)", cue.source,
-                           "give the video's length as 'duration:' in the lesson's video")
+            if duration is None and following is None:
+                report.warning("transcript-end-estimated", "the last part has no end time; "
+                               f"estimated from its length ({words} words)", cue.source,
+                               "give the video's length as 'duration:' in the lesson's video")
         out.append(replace(cue, end=end))
     return out

@@ -7,11 +7,13 @@ budget, so an "anchor bomb" becomes a diagnostic instead of exhausting memory.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import yaml
 
-from ..diagnostics import Report, Source
+from ..diagnostics import Report, Source, shorten
 
 try:  # the C parser is several times faster where libyaml is present
     _Loader = yaml.CSafeLoader
@@ -21,6 +23,7 @@ except AttributeError:  # pragma: no cover
 Path_ = tuple  # a path into the document: keys and list indexes
 
 MAX_NODES = 200_000
+MAX_REPEATED = 10_000   # values reached a second time, through an alias
 MAX_DEPTH = 100
 
 
@@ -50,34 +53,50 @@ def parse_yaml(text: str, source: Source, report: Report, line_offset: int = 0) 
 
     line_offset shifts reported lines (front matter starts below a `---` line)."""
     doc = YamlDoc(None, source)
+    place = _placer(text, source, line_offset)
     try:
+        deep = _too_deep(text)
+        if deep is not None:
+            report.error("yaml-too-deep", f"YAML nesting is deeper than {MAX_DEPTH} levels",
+                         place(deep), f"keep nesting under {MAX_DEPTH} levels")
+            return None
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = source.at(mark.line + 1 + line_offset, mark.column + 1) if mark else source
+        where = place(mark) if mark else source.at(1 + line_offset, 1)
         problem = (exc.problem or exc.context or "invalid YAML").strip()
         report.error("yaml-syntax", f"YAML syntax error: {problem}", where,
                      _syntax_hint(problem))
         return None
-    except yaml.YAMLError as exc:
-        report.error("yaml-syntax", f"YAML error: {exc}", source)
+    except yaml.reader.ReaderError as exc:
+        # libyaml gives the offset in the UTF-8 bytes of the text
+        before = text.encode("utf-8")[:exc.position].decode("utf-8", "ignore")
+        line, column = before.count("\n") + 1, len(before) - before.rfind("\n")
+        report.error("yaml-syntax", f"the character U+{exc.character:04X} is not allowed "
+                     "in YAML", source.at(line + line_offset, column),
+                     "remove it, or write it as an escape in a double-quoted string")
         return None
-    except RecursionError:
-        report.error("yaml-too-deep", "YAML nesting is too deep to read", source,
-                     f"keep nesting under {MAX_DEPTH} levels")
+    except yaml.YAMLError as exc:
+        report.error("yaml-syntax", f"YAML error: {exc}", source.at(1 + line_offset, 1))
         return None
     if node is None:
+        doc.values[()] = source.at(1 + line_offset, 1)
         return doc
     constructor = yaml.SafeLoader("")
-    budget = [0]
+    budget = [0, 0]     # values built, values built again through an alias
+    built: set[int] = set()
 
     def at(n) -> Source:
-        return source.at(n.start_mark.line + 1 + line_offset, n.start_mark.column + 1)
+        return place(n.start_mark)
 
     def build(n, path: tuple, depth: int):
         budget[0] += 1
-        if budget[0] > MAX_NODES or depth > MAX_DEPTH:
-            raise _TooBig
+        if id(n) in built:
+            budget[1] += 1
+        else:
+            built.add(id(n))
+        if budget[0] > MAX_NODES or budget[1] > MAX_REPEATED or depth > MAX_DEPTH:
+            raise _TooBig(at(n))
         doc.values[path] = at(n)
         if isinstance(n, yaml.MappingNode):
             out: dict = {}
@@ -91,8 +110,8 @@ def parse_yaml(text: str, source: Source, report: Report, line_offset: int = 0) 
                     continue
                 key = key_node.value
                 if key in out:
-                    report.error("duplicate-key", f"key '{key}' appears twice in this mapping",
-                                 at(key_node), f"remove one of the two '{key}' entries")
+                    report.error("duplicate-key", f"key '{shorten(key)}' appears twice in this "
+                                 "mapping", at(key_node), "remove one of the two entries")
                     continue
                 doc.keys[path + (key,)] = at(key_node)
                 out[key] = build(value_node, path + (key,), depth + 1)
@@ -101,18 +120,73 @@ def parse_yaml(text: str, source: Source, report: Report, line_offset: int = 0) 
             return [build(item, path + (i,), depth + 1) for i, item in enumerate(n.value)]
         try:
             return constructor.construct_object(n, deep=True)
-        except (yaml.YAMLError, ValueError, OverflowError) as exc:
-            report.error("yaml-value", f"cannot read value: {exc}", at(n))
-            return None
+        except Exception as exc:  # noqa: BLE001 - any tag may be written on any value
+            report.error("yaml-value", _value_problem(n, exc), at(n),
+                         "check the value and any !!tag written before it")
+            return n.value   # as written, so that checks of its type do not add to this
 
     try:
         doc.data = build(node, (), 0)
-    except (_TooBig, RecursionError):
+    except _TooBig as exc:
         report.error("yaml-too-large", "YAML document expands to too many values "
-                     "(aliases or nesting)", source,
+                     "(aliases or nesting)", exc.args[0],
                      "avoid deep nesting and repeated anchors/aliases")
         return None
     return doc
+
+
+def _value_problem(node, exc: Exception) -> str:
+    tag = shorten(node.tag.replace("tag:yaml.org,2002:", "!!"))
+    shown = shorten(node.value, 40)
+    detail = ""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        if (exc.problem or "").startswith("could not determine a constructor"):
+            return f"the tag {tag} is not supported"
+        detail = exc.problem or ""
+    elif isinstance(exc, ValueError) and tag == "!!timestamp":
+        detail = str(exc)   # e.g. 'month must be in 1..12'
+    return f"cannot read '{shown}' as {tag}" + (f": {detail}" if detail else "")
+
+
+def _placer(text: str, source: Source, line_offset: int):
+    """Source of a YAML mark. libyaml also counts NEL, LS and PS (U+0085, U+2028, U+2029)
+    as line breaks; editors and the rest of coursepack count only LF, so where the text holds
+    one of them the line is counted from the mark's character index. A mark past the end
+    (libyaml's end of a text without a final line break) is put after the last character."""
+    last = text.count("\n")                     # index of the last line
+    end = len(text) - text.rfind("\n") - 1      # its length
+    starts = [0] + [m.end() for m in re.finditer("\n", text)] \
+        if any(ch in text for ch in "\x85\u2028\u2029") else None
+
+    def place(mark) -> Source:
+        if starts is None:
+            line, column = mark.line, mark.column
+        else:
+            line = bisect_right(starts, mark.index) - 1
+            column = mark.index - starts[line]
+        if line > last or (line == last and column > end):
+            line, column = last, end
+        return source.at(line + 1 + line_offset, column + 1)
+    return place
+
+
+_OPEN = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_CLOSE = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+
+
+def _too_deep(text: str):
+    """The mark where nesting first goes deeper than MAX_DEPTH, or None. Checked on the
+    parser's events before composing: libyaml's composer recurses without a limit, so a
+    very deep document would crash the process."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, _OPEN):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return event.start_mark
+        elif isinstance(event, _CLOSE):
+            depth -= 1
+    return None
 
 
 def _syntax_hint(problem: str) -> str:
