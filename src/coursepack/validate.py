@@ -40,6 +40,7 @@ def check_course(course: Course, report: Report) -> None:
                            lesson.source.at(lesson.body_line, 1),
                            "write the lesson below the front matter")
     check_assessment(course, report)
+    check_progress_budget(course, report)
     check_references(course, report)
     if len(course.lessons) > MAX_LESSONS:
         report.error("too-many-lessons", f"the course has {len(course.lessons)} lessons; "
@@ -239,3 +240,21 @@ def check_references(course: Course, report: Report) -> None:
                            f"{' and no '.join(missing)}", ref.source,
                            "add the " + " and the ".join(missing) +
                            " so the entry can be found and cited properly")
+
+
+# SCORM 1.2 keeps at most 4,096 characters of suspend_data (CMIString4096). The runtime
+# drops stored answers first; what it cannot drop is this much per lesson and per quiz.
+SUSPEND_LIMIT_12 = 4096
+_RECORD_PER_QUIZ = 36   # "index:used:seed:score:best:flag:" at their longest, and a ";"
+
+
+def check_progress_budget(course: Course, report: Report) -> None:
+    if "scorm12" not in course.targets:
+        return
+    quizzes = sum(1 for lesson in course.lessons if lesson.quiz is not None)
+    essential = 4 + -(-len(course.lessons) // 6) + quizzes * _RECORD_PER_QUIZ
+    if essential > SUSPEND_LIMIT_12:
+        report.warning("progress-record-too-long", f"with {len(course.lessons)} lessons and "
+                       f"{quizzes} quizzes the learner's progress may need {essential} "
+                       f"characters; SCORM 1.2 keeps {SUSPEND_LIMIT_12}", course.source.at(1, 1),
+                       "build for scorm2004 (64,000 characters), or split the course")

@@ -208,15 +208,17 @@
       return x.patterns.map(function (p) { return self.format(x.type, p, x.caseSensitive); });
     },
 
-    finish: function (state, elapsedMs, leaving) {
+    finish: function (state, elapsedMs, leaving, pending) {
       this.save(state);
+      /* answers the LMS has not taken yet go with the last save */
+      var recorded = !pending.length || this.record(pending);
       var v12 = this.v12, done = state.finished;
       this.set(v12 ? "cmi.core.session_time" : "cmi.session_time",
                v12 ? timespan12(elapsedMs) : duration2004(elapsedMs));
       this.set(v12 ? "cmi.core.exit" : "cmi.exit", done ? (v12 ? "" : "normal") : "suspend");
       if (!v12 && leaving) { this.set("adl.nav.request", done ? "exitAll" : "suspendAll"); }
       var committed = this.commit();
-      return isTrue(this.call("finish", "")) && committed;
+      return isTrue(this.call("finish", "")) && committed && recorded;
     }
   };
 
@@ -326,10 +328,11 @@
     if (full.length <= limit) { return full; }
     /* Too long for this LMS: keep attempts and scores, drop the answers (the learner's
        record stays right; only the review of past answers is lost). */
-    var lean = head + quizStates.map(function (s, i) { return s ? encodeQuiz(i, s, false) : ""; })
-                                .filter(Boolean).join(";");
+    var records = quizStates.map(function (s, i) { return s ? encodeQuiz(i, s, false) : ""; })
+                            .filter(Boolean);
+    while (records.length && (head + records.join(";")).length > limit) { records.pop(); }
     if (window.console) { console.warn("coursepack: progress record too long (" + full.length + " > " + limit + "); answers left out"); }
-    return lean.slice(0, limit);
+    return (head + records.join(";")).slice(0, limit);
   }
 
   function decodeState(text) {
@@ -516,7 +519,7 @@
 
   function finish(leaving) {
     if (finished) { return true; }
-    var ok = store.finish(snapshot(), Date.now() - startedAt, leaving);
+    var ok = store.finish(snapshot(), Date.now() - startedAt, leaving, pending);
     finished = true;
     return ok;
   }

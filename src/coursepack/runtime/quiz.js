@@ -165,6 +165,7 @@
     this.wire();
     this.arrange();
     if (this.state.answers && this.state.submitted) { this.show(true); }
+    else if (this.attemptsLeft() <= 0) { this.close(); }
     else if (this.state.answers) { this.restoreDraft(); }
     this.updateInfo();
   }
@@ -284,8 +285,19 @@
       });
     },
 
+    /* Every attempt used and the answers no longer at hand (they did not fit in the LMS's
+       progress record): the result stands, the form stays shut. */
+    close: function () {
+      all(this.form, "input, select, button").forEach(function (el) { el.disabled = true; });
+      var best = this.state.best;
+      this.result.textContent = "You have used all your attempts." +
+        (best === null ? "" : " Your best score is " + best + "%.");
+      this.submitButton.hidden = true;
+    },
+
     submit: function () {
       if (this.state.submitted) { return; }
+      if (this.attemptsLeft() <= 0) { this.close(); return; }
       var answers = this.answers(), self = this, missing = [];
       this.drawn.forEach(function (i) { if (answers[i] === null) { missing.push(i); } });
       if (missing.length) {
