@@ -30,8 +30,9 @@ def check(folder: Path, report: Report) -> Checked:
     if course is None:
         return Checked(folder, None)
     validate.check_course(course, report)
+    valid = report.errors == errors_before
     bodies = markdown.process_lessons(course, report)
-    if report.errors == errors_before:
+    if valid:   # the quizzes are sound: their texts get the lessons' checks, whatever those found
         quizzes.attach(course, bodies, report)
     checked = Checked(folder, course, bodies, ok=report.errors == errors_before)
     if checked.ok and (course.root / "templates").is_dir():
