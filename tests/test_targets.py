@@ -2,7 +2,6 @@
 
 import textwrap
 import zipfile
-from pathlib import Path
 from urllib.parse import unquote
 
 import pytest

@@ -209,7 +209,6 @@ def resolve(course: Course, uses: list[tuple[str, object, Source]], report: Repo
     """Check every citation (lesson id, citation token, place) against the course's
     references; write each citation's HTML into its token. Returns each citing lesson's own
     reference list and the References page (None when there is nothing to list)."""
-    from . import bibliography
 
     by_key: dict[str, Reference] = {}
     for ref in course.references:

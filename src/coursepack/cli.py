@@ -1,4 +1,4 @@
-"""The command line: `coursepack validate`, `coursepack build`."""
+"""The command line: validate, build, new, schema, preview, inspect."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .diagnostics import (Report, display_path, format_github, format_json, format_text,
-                          summary_line)
+from .diagnostics import Report, display_path, format_github, format_json, format_text
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 DEFAULT_COURSES = Path("courses")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .diagnostics import Report, shorten
 from .load.yamlpos import YamlDoc

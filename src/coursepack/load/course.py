@@ -7,7 +7,7 @@ from pathlib import Path
 from .. import schema
 from ..diagnostics import Report, Source, display_path
 from ..model import Author, Completion, Course, Lesson, Module
-from .discover import COURSE_FILE, find_courses  # noqa: F401 (part of this module's API)
+from .discover import COURSE_FILE
 from .files import read_text, resolve_inside
 from .gift import read_gift_file
 from .lesson import read_lesson
