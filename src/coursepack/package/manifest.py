@@ -95,6 +95,22 @@ def add_resources(resources, cp: str, scorm_type: str, pages: list[Page],
             element(common, cp, "file", href=name)
 
 
+def manifest_head(course: Course, cp: str, nsmap: dict, version: str,
+                  shipped_controls: dict[str, bytes], schema_files: dict[str, str]):
+    """The manifest element and its metadata element, the same in both SCORM versions but
+    for namespaces and the schema version."""
+    root = etree.Element(f"{{{cp}}}manifest", nsmap={**nsmap, "xsi": XSI})
+    root.set("identifier", xml_id("MANIFEST", course.id))
+    root.set("version", course.version)
+    locations = schema_locations(shipped_controls, schema_files)
+    if locations:
+        root.set(f"{{{XSI}}}schemaLocation", locations)
+    metadata = element(root, cp, "metadata")
+    element(metadata, cp, "schema", "ADL SCORM")
+    element(metadata, cp, "schemaversion", version)
+    return root, metadata
+
+
 def serialize(root) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from lxml import etree
 
 from ..model import Course
 from ..render import Page
-from .manifest import (XSI, add_resources, element, schema_locations, sco_pass_mark,
-                       scos, serialize, with_manifest, xml_id)
+from .manifest import (add_resources, element, manifest_head, sco_pass_mark, scos, serialize,
+                       with_manifest, xml_id)
 
 NAME = "scorm12"
 LABEL = "SCORM 1.2"
@@ -34,17 +33,8 @@ def _langstring(parent, tag: str, text: str, language: str) -> None:
 
 def manifest(course: Course, launch: list[Page], files: dict[str, bytes],
              shipped_controls: dict[str, bytes]) -> bytes:
-    root = etree.Element(f"{{{IMSCP}}}manifest", nsmap={None: IMSCP, "adlcp": ADLCP,
-                                                        "imsmd": IMSMD, "xsi": XSI})
-    root.set("identifier", xml_id("MANIFEST", course.id))
-    root.set("version", course.version)
-    locations = schema_locations(shipped_controls, SCHEMA_FILES)
-    if locations:
-        root.set(f"{{{XSI}}}schemaLocation", locations)
-
-    metadata = element(root, IMSCP, "metadata")
-    element(metadata, IMSCP, "schema", "ADL SCORM")
-    element(metadata, IMSCP, "schemaversion", "1.2")
+    root, metadata = manifest_head(course, IMSCP, {None: IMSCP, "adlcp": ADLCP, "imsmd": IMSMD},
+                                   "1.2", shipped_controls, SCHEMA_FILES)
     lom = element(metadata, IMSMD, "lom")
     general = element(lom, IMSMD, "general")
     _langstring(general, "title", course.title, course.language)

@@ -5,12 +5,11 @@ minimum normalized measure, so the LMS and the runtime agree on pass/fail."""
 
 from __future__ import annotations
 
-from lxml import etree
 
 from ..model import Course
 from ..render import Page
-from .manifest import (XSI, add_resources, element, schema_locations, sco_pass_mark,
-                       scos, serialize, with_manifest, xml_id)
+from .manifest import (add_resources, element, manifest_head, sco_pass_mark, scos, serialize,
+                       with_manifest, xml_id)
 
 NAME = "scorm2004"
 LABEL = "SCORM 2004 4th Edition"
@@ -61,17 +60,9 @@ def _item_sequencing(item, pass_mark: int | None) -> None:
 def manifest(course: Course, launch: list[Page], files: dict[str, bytes],
              shipped_controls: dict[str, bytes]) -> bytes:
     nsmap = {None: IMSCP, "adlcp": ADLCP, "adlseq": ADLSEQ, "adlnav": ADLNAV,
-             "imsss": IMSSS, "lom": LOM, "xsi": XSI}
-    root = etree.Element(f"{{{IMSCP}}}manifest", nsmap=nsmap)
-    root.set("identifier", xml_id("MANIFEST", course.id))
-    root.set("version", course.version)
-    locations = schema_locations(shipped_controls, SCHEMA_FILES)
-    if locations:
-        root.set(f"{{{XSI}}}schemaLocation", locations)
-
-    metadata = element(root, IMSCP, "metadata")
-    element(metadata, IMSCP, "schema", "ADL SCORM")
-    element(metadata, IMSCP, "schemaversion", "2004 4th Edition")
+             "imsss": IMSSS, "lom": LOM}
+    root, metadata = manifest_head(course, IMSCP, nsmap, "2004 4th Edition", shipped_controls,
+                                   SCHEMA_FILES)
     _lom(metadata, course)
 
     org_id = xml_id("ORG", course.id)
