@@ -72,3 +72,51 @@ def test_parallel_builds_keep_diagnostics_in_order(tmp_path, cli):
     assert outputs(tmp_path / "two") == ["alpha-scorm12.zip", "gamma-scorm12.zip"]
     for name in ("alpha-scorm12.zip", "gamma-scorm12.zip"):
         assert digest(tmp_path / "one" / name) == digest(tmp_path / "two" / name)
+
+
+def test_lesson_results_kept_between_builds_never_change_the_outcome(tmp_path, cli,
+                                                                     monkeypatch):
+    """After each edit, a build that reuses every untouched lesson's results says and makes
+    exactly what a clean build says and makes."""
+    files = dict(MINIMAL)
+    files["lessons/one.md"] = MINIMAL["lessons/one.md"] + "\n        ![A chart](chart.png)\n"
+    files["lessons/chart.png"] = "not really a png, but a file"
+    files["lessons/three.md"] = "---\ntitle: Third\n---\n# A level-one heading\n"
+    files["course.yaml"] = MINIMAL["course.yaml"].replace(
+        "              - lessons/two.md", "              - lessons/two.md\n"
+        "              - lessons/three.md")
+    course = write_course(tmp_path / "course", files)
+    one, two = course / "lessons" / "one.md", course / "lessons" / "two.md"
+    edits = [
+        lambda: None,
+        lambda: one.write_text(one.read_text() + "\nOne more sentence.\n"),
+        # the linked lesson gets another id: the link in two.md must follow it
+        lambda: one.write_text(one.read_text().replace("title: First lesson",
+                                                       "title: First lesson\nid: renamed")),
+        lambda: (course / "lessons" / "chart.png").write_bytes(b"another image"),
+        lambda: (course / "lessons" / "chart.png").unlink(),          # now an error
+        lambda: (course / "lessons" / "chart.png").write_bytes(b"back again"),
+        lambda: two.write_text(two.read_text().replace("one.md", "missing.md")),
+        lambda: two.write_text(two.read_text().replace("missing.md", "one.md")),
+    ]
+    zip_name = "tiny-scorm12.zip"
+    monkeypatch.chdir(tmp_path)            # `validate` reuses ./build/.cache
+    for n, edit in enumerate(edits):
+        edit()
+        kept = cli("build", course, "--out", "build")
+        clean = cli("build", course, "--out", tmp_path / f"clean{n}", "--no-cache")
+        kept_text = kept.output.replace("build/", "OUT/").replace(" (unchanged)", "")
+        assert kept_text == clean.output.replace(f"clean{n}/", "OUT/"), n
+        assert kept.exit_code == clean.exit_code, n
+        assert "heading-h1" in kept.output, n           # a kept lesson's warning is repeated
+        if clean.exit_code == 0:
+            assert digest(tmp_path / "build" / zip_name) == \
+                digest(tmp_path / f"clean{n}" / zip_name), n
+        assert (tmp_path / "build").is_dir(), kept.output
+        checked = cli("validate", course)
+        (tmp_path / "build").rename(tmp_path / "aside")
+        fresh = cli("validate", course)    # no ./build/.cache to read
+        (tmp_path / "aside").rename(tmp_path / "build")
+        assert checked.exit_code == fresh.exit_code == clean.exit_code, n
+        assert checked.output == fresh.output, n
+    assert list((tmp_path / "build" / ".cache" / "lessons").iterdir())

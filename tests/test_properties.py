@@ -23,7 +23,7 @@ from coursepack.load.references import read_references
 from coursepack.load.reftext import key_base, page_range, parse_date, parse_entry, parse_names
 from coursepack.load.transcript import read_transcript
 from coursepack.load.yamlpos import parse_yaml
-from coursepack.markdown import _MD
+from coursepack.markdown import _md
 from coursepack.model import Cue, Transcript
 from coursepack.timecode import clock, parse_time, vtt_time
 
@@ -228,7 +228,7 @@ PREFIX = st.sampled_from(["", "see", "e.g.", "compare"])
 
 def cited(markdown: str) -> list[citations.Cluster]:
     found = []
-    for token in _MD.parse(markdown):
+    for token in _md().parse(markdown):
         for child in token.children or []:
             if child.type == "citation":
                 found.append(child.meta["cluster"])
@@ -273,8 +273,8 @@ CITATION_PIECES = st.sampled_from(["[", "]", "@", "-@", "{", "}", ";", ",", "p."
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=80) | st.lists(CITATION_PIECES, max_size=40).map("".join))
 def test_any_markdown_parses_and_renders(text):
-    tokens = _MD.parse(text)
-    _MD.renderer.render(tokens, _MD.options, {})
+    tokens = _md().parse(text)
+    _md().renderer.render(tokens, _md().options, {})
     for cluster in cited(text):
         assert cluster.items and all(item.key for item in cluster.items)
         assert cluster.raw in text

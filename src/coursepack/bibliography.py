@@ -18,7 +18,7 @@ from types import SimpleNamespace
 
 from markupsafe import Markup, escape
 
-from .citations import REFERENCES_ID, Cluster, ListEntry, ReferencesPage
+from .citations import REFERENCES_ID, Cite, Cluster, ListEntry, ReferencesPage
 from .model import Course, Name, Reference
 
 # Placeholders used while text is inside citeproc (private-use characters).
@@ -194,9 +194,9 @@ def load_style(path: Path, locale: str, version: int = 0):
 
 # ---- rendering -----------------------------------------------------------------------------
 
-def render(course: Course, listed: list[Reference], uses: list[tuple[str, object, Cluster]]
+def render(course: Course, listed: list[Reference], uses: list[Cite]
            ) -> tuple[dict[str, list[ListEntry]], ReferencesPage]:
-    """Write every citation (into its token's meta['html']), each citing lesson's list and
+    """Write every citation (into its .html), each citing lesson's list and
     the References page. `listed` is every reference to list: cited first, in order of first
     citation, then (references_page: all) the rest."""
     from citeproc import Citation, CitationItem, CitationStylesBibliography
@@ -228,9 +228,10 @@ def render(course: Course, listed: list[Reference], uses: list[tuple[str, object
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for _, _, cluster in uses:
-            bib.register(citation(cluster))
-        rest = [k for k in ids if k not in {i.key for _, _, c in uses for i in c.items}]
+        for cite in uses:
+            bib.register(citation(cite.cluster))
+        cited = {i.key for cite in uses for i in cite.cluster.items}
+        rest = [k for k in ids if k not in cited]
         if rest:
             bib.register(Citation([CitationItem(ids[k]) for k in rest]))
         bib.sort()
@@ -239,9 +240,9 @@ def render(course: Course, listed: list[Reference], uses: list[tuple[str, object
         texts = [str(entry) for entry in bib.bibliography()]
 
     lesson_lists: dict[str, list[str]] = {}
-    for lesson_id, _, cluster in uses:
-        keys = lesson_lists.setdefault(lesson_id, [])
-        keys.extend(i.key for i in cluster.items if i.key not in keys)
+    for cite in uses:
+        keys = lesson_lists.setdefault(cite.lesson_id, [])
+        keys.extend(i.key for i in cite.cluster.items if i.key not in keys)
     own = {lesson.id for lesson in course.lessons if lesson.reference_list}
     anchors = _anchors(course, order, {k: v for k, v in lesson_lists.items() if k in own})
 
@@ -253,11 +254,12 @@ def render(course: Course, listed: list[Reference], uses: list[tuple[str, object
         entries[key] = (Markup(_finish(label)), Markup(_finish(body, True, inside)))
 
     seen: dict = {}
-    for lesson_id, token, cluster in uses:
+    for cite in uses:
+        lesson_id, cluster = cite.lesson_id, cite.cluster
         local = lesson_id in own
         hrefs = {i.key: "#" + anchors[(lesson_id if local else REFERENCES_ID, i.key)]
                  for i in cluster.items}
-        token.meta["html"] = _cite_html(bib, style, style_info.numeric, cluster, hrefs,
+        cite.html = _cite_html(bib, style, style_info.numeric, cluster, hrefs,
                                         citation, refs, ids, items, inside, seen)
 
     lists = {}

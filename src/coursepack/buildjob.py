@@ -64,12 +64,14 @@ def _run(job: Job) -> Outcome:
             _output_digest(Path(p)) == d for p, d in record["outputs"].items()):
         return Outcome([Diagnostic(**d) for d in record["diagnostics"]],
                        [Path(p) for p in record["outputs"]], reused=True)
+    from . import units
     from .pipeline import build, check
     report = Report()
-    checked = check(job.folder, report)
     written: list[Path] = []
-    if not report.fails(job.strict):
-        written = build(checked, list(job.targets), job.out_dir, report, job.control_files)
+    with units.kept(job.folder):
+        checked = check(job.folder, report)
+        if not report.fails(job.strict):
+            written = build(checked, list(job.targets), job.out_dir, report, job.control_files)
     if not report.fails(job.strict) and written:
         cache.store("builds", record_key, {
             "inputs": fingerprint,

@@ -16,12 +16,14 @@ from pathlib import Path
 from . import __version__
 
 _folder: Path | None = None
+_digests: dict[tuple[Path, Path | None], dict[str, str]] = {}
 
 
 def use(folder: Path | None) -> None:
-    """Where results are kept for this process (None: keep nothing)."""
+    """Where results are kept from now on (None: keep nothing); files are read afresh."""
     global _folder
     _folder = folder
+    _digests.clear()
 
 
 def digest(*parts) -> str:
@@ -33,8 +35,21 @@ def digest(*parts) -> str:
     return h.hexdigest()
 
 
+def active() -> bool:
+    return _folder is not None
+
+
+def output_folder() -> Path | None:
+    """The build's output folder (the cache lives in it), left out of course digests."""
+    return None if _folder is None else _folder.parent
+
+
+def path_for(kind: str, key: str, suffix: str = ".json") -> Path | None:
+    return None if _folder is None else _folder / kind / f"{key}{suffix}"
+
+
 def _path(kind: str, key: str) -> Path | None:
-    return None if _folder is None else _folder / kind / f"{key}.json"
+    return path_for(kind, key)
 
 
 def load(kind: str, key: str):
@@ -86,18 +101,31 @@ def _installed() -> list[str]:
     return names
 
 
+def file_digests(folder: Path, exclude: Path | None = None) -> dict[str, str]:
+    """The sha256 of every file of a course folder by relative path, hidden folders and the
+    output folder aside. Read once per process: the build's fingerprint and the per-lesson
+    keys share it."""
+    folder = folder.resolve()
+    skip = exclude.resolve() if exclude else None
+    found = _digests.get((folder, skip))
+    if found is not None:
+        return found
+    out: dict[str, str] = {}
+    for directory, subdirs, files in os.walk(folder):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith(".")
+                            and os.path.join(directory, d) != str(skip))
+        for name in sorted(files):
+            path = os.path.join(directory, name)
+            try:
+                with open(path, "rb") as f:
+                    out[os.path.relpath(path, folder)] = hashlib.file_digest(f, "sha256").hexdigest()
+            except OSError:
+                out[os.path.relpath(path, folder)] = "?"
+    _digests[(folder, skip)] = out
+    return out
+
+
 def folder_digest(folder: Path, exclude: Path | None = None) -> str:
     """Every file of a course folder (names and bytes), hidden folders and the output
     folder aside."""
-    parts = []
-    skip = exclude.resolve() if exclude else None
-    for directory, subdirs, files in os.walk(folder):
-        subdirs[:] = sorted(d for d in subdirs if not d.startswith(".")
-                            and (Path(directory) / d).resolve() != skip)
-        for name in sorted(files):
-            path = Path(directory) / name
-            try:
-                parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
-            except OSError:
-                parts += [path.relative_to(folder).as_posix(), b"?"]
-    return digest(*parts)
+    return digest(*(x for item in file_digests(folder, exclude).items() for x in item))

@@ -158,10 +158,24 @@ def _rule(state, silent: bool) -> bool:
     return True
 
 
+@dataclass
+class Cite:
+    """One citation in a lesson: as written, where, and its HTML once the style has run."""
+    lesson_id: str
+    cluster: Cluster
+    where: Source
+    html: Markup | None = None
+
+    def shown(self) -> str:
+        return str(self.html) if self.html is not None else str(escape(self.cluster.raw))
+
+
 def _render(self, tokens, idx, options, env) -> str:
+    """A citation's place in the lesson's HTML: env['cite'](n) marks the lesson's n-th
+    citation, filled in once every lesson is read and the style has run."""
     token = tokens[idx]
-    html = token.meta.get("html")
-    return str(html) if html is not None else str(escape(token.content))
+    mark = env.get("cite")
+    return mark(token.meta["n"]) if mark else str(escape(token.content))
 
 
 def plugin(md) -> None:
@@ -172,7 +186,7 @@ def plugin(md) -> None:
 
 # ---- checks and rendering ----------------------------------------------------------------
 
-def _render_remembered(course: Course, listed: list[Reference], uses: list
+def _render_remembered(course: Course, listed: list[Reference], cites: list[Cite]
                        ) -> tuple[dict[str, list[ListEntry]], ReferencesPage]:
     """bibliography.render, or its stored result when nothing it reads has changed: the
     style, the references, every citation and which lessons keep their own list."""
@@ -181,42 +195,43 @@ def _render_remembered(course: Course, listed: list[Reference], uses: list
     style = course.citation_style
     key = cache.digest(cache.code_digest(), style.path.read_bytes(), style.numeric,
                        course.language, [repr(ref) for ref in listed],
-                       [(lesson_id, repr(token.meta["cluster"])) for lesson_id, token, _ in uses],
+                       [(cite.lesson_id, repr(cite.cluster)) for cite in cites],
                        [(lesson.id, lesson.reference_list) for lesson in course.lessons])
     saved = cache.load("citations", key)
     if saved is not None:
-        for (_, token, _), html in zip(uses, saved["citations"]):
-            token.meta["html"] = Markup(html)
+        for cite, html in zip(cites, saved["citations"]):
+            cite.html = Markup(html)
         def entry(row):
             return ListEntry(row[0], row[1], Markup(row[2]), Markup(row[3]))
         lists = {k: [entry(e) for e in v] for k, v in saved["lists"].items()}
         page = saved["page"]
         return lists, ReferencesPage(page["title"], [entry(e) for e in page["entries"]],
                                      page["style"])
-    lists, page = bibliography.render(course, listed, uses)
+    lists, page = bibliography.render(course, listed, cites)
     def row(e):
         return [e.key, e.id, str(e.label), str(e.html)]
     cache.store("citations", key, {
-        "citations": [str(token.meta["html"]) for _, token, _ in uses],
+        "citations": [str(cite.html) for cite in cites],
         "lists": {k: [row(e) for e in v] for k, v in lists.items()},
         "page": {"title": page.title, "entries": [row(e) for e in page.entries],
                  "style": page.style}})
     return lists, page
 
 
-def resolve(course: Course, uses: list[tuple[str, object, Source]], report: Report
-            ) -> tuple[dict[str, list[ListEntry]], ReferencesPage | None]:
-    """Check every citation (lesson id, citation token, place) against the course's
-    references; write each citation's HTML into its token. Returns each citing lesson's own
-    reference list and the References page (None when there is nothing to list)."""
+def resolve(course: Course, cites: list[Cite], report: Report,
+            render: bool = True) -> tuple[dict[str, list[ListEntry]], ReferencesPage | None]:
+    """Check every citation against the course's references; write each one's HTML. Returns each citing lesson's own
+    reference list and the References page (None when there is nothing to list). With
+    render False (validation) only the checks run: the style was checked when loaded, and
+    formatting every entry is the slowest step of a build."""
 
     by_key: dict[str, Reference] = {}
     for ref in course.references:
         by_key.setdefault(ref.key, ref)
     cited: list[str] = []
     good_uses = []
-    for lesson_id, token, where in uses:
-        cluster = token.meta["cluster"]
+    for cite in cites:
+        cluster, where = cite.cluster, cite.where
         ok = True
         for item in cluster.items:
             if item.key in by_key:
@@ -230,7 +245,7 @@ def resolve(course: Course, uses: list[tuple[str, object, Source]], report: Repo
             report.error("unknown-citation", f"no reference has the key '{shorten(item.key)}'",
                          where, hint)
         if ok:
-            good_uses.append((lesson_id, token, cluster))
+            good_uses.append(cite)
     if course.references_page != "all":
         for ref in course.references:
             if ref.key not in cited and by_key.get(ref.key) is ref:
@@ -242,7 +257,7 @@ def resolve(course: Course, uses: list[tuple[str, object, Source]], report: Repo
     if course.references_page == "all":
         listed += [ref.key for ref in course.references
                    if ref.key not in cited and by_key[ref.key] is ref]
-    if not listed or course.citation_style is None:
+    if not listed or course.citation_style is None or not render:
         return {}, None
     try:
         return _render_remembered(course, [by_key[k] for k in listed], good_uses)

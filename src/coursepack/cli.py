@@ -85,7 +85,7 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: 
     """Check course sources and report every problem found.
 
     PATH is a course folder, its course.yaml, or a folder of courses (default: ./courses)."""
-    from . import cache
+    from . import cache, units
     from .pipeline import check
     report = Report()
     folders = _course_folders(paths)
@@ -94,7 +94,8 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: 
     verbose = ctx.find_root().obj.get("verbose") and not ctx.find_root().obj.get("quiet")
     for folder in folders:
         started = time.perf_counter()
-        checked = check(folder, report)
+        with units.kept(folder):
+            checked = check(folder, report, for_build=False)
         if verbose and checked.course is not None:
             click.echo(f"checked {display_path(folder)}: {_describe(checked.course)} in "
                        f"{time.perf_counter() - started:.2f} s", err=True)

@@ -14,10 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-
-from . import citations, sanitize
+from . import citations, sanitize, units
 from .diagnostics import Report, Source, shorten
 from .load.files import resolve_inside
 from .media import asset_href
@@ -26,7 +23,10 @@ from .model import Asset, Course, Lesson
 _SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
-def _parser() -> MarkdownIt:
+@lru_cache(maxsize=1)
+def _md():
+    """The lessons' parser, made on first use (a build from cache needs none)."""
+    from markdown_it import MarkdownIt
     md = MarkdownIt("commonmark", {"html": True, "typographer": False})
     # Let every link through to _fix_link, which reports unsafe schemes with their line
     # instead of leaving the Markdown as silent text.
@@ -35,9 +35,13 @@ def _parser() -> MarkdownIt:
     return md
 
 
-_MD = _parser()
-_MD_FRAGMENT = MarkdownIt("commonmark", {"html": False, "typographer": False})
-_MD_FRAGMENT.validateLink = lambda url: True
+@lru_cache(maxsize=1)
+def _md_fragment():
+    """The parser of short texts (quiz prompts, options, feedback): no raw HTML."""
+    from markdown_it import MarkdownIt
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    md.validateLink = lambda url: True
+    return md
 
 
 @dataclass
@@ -45,7 +49,8 @@ class LessonBody:
     html: str
     assets: list[Asset] = field(default_factory=list)
     references: list[citations.ListEntry] = field(default_factory=list)  # the lesson's list
-    tokens: list = field(default_factory=list, repr=False)     # until rendered
+    cites: list = field(default_factory=list, repr=False)      # until filled in
+    cite_mark: str = ""                                        # marks their places
     page: citations.ReferencesPage | None = None               # only the References page's
     quiz: object = None                                        # a quizzes.QuizView
     raw_html: bool = False                                     # has HTML of its own
@@ -55,40 +60,50 @@ def lesson_anchor(lesson_id: str) -> str:
     return f"lesson-{lesson_id}"
 
 
-def process_lessons(course: Course, report: Report) -> dict[str, LessonBody]:
-    """Parse every lesson once; report problems; return the HTML body of each lesson."""
+def process_lessons(course: Course, report: Report, cite: bool = True
+                    ) -> dict[str, LessonBody]:
+    """Parse every lesson once; report problems; return the HTML body of each lesson.
+    With cite False, citations are checked but not formatted."""
     by_path = {lesson.path: lesson for lesson in course.lessons}
-    uses: list = []
-    bodies = {lesson.id: _process(lesson, course, by_path, report, uses)
-              for lesson in course.lessons}
-    lists, page = citations.resolve(course, uses, report)
+    links = units.links(course)
+    bodies: dict[str, LessonBody] = {}
+    cites: list[citations.Cite] = []
+    for lesson in course.lessons:
+        body = units.run("markdown", lesson.path, report,
+                         lambda own, lesson=lesson: _process(lesson, course, by_path, own),
+                         extra=links)
+        bodies[lesson.id] = body
+        cites += body.cites
+    lists, page = citations.resolve(course, cites, report, render=cite)
     for lesson_id, body in bodies.items():
-        if body.raw_html and not course.allow_raw_html:
-            body.html = _render_filtered(body.tokens)
-        else:
-            body.html = _MD.renderer.render(body.tokens, _MD.options, {})
-        body.tokens = []
+        if body.cites:
+            shown = [c.shown() for c in body.cites]
+            body.html = re.sub(re.escape(body.cite_mark) + "(\\d+)\ue040",
+                               lambda m: shown[int(m.group(1))], body.html)
+        body.cites = []
         body.references = lists.get(lesson_id, [])
     if page is not None and citations.REFERENCES_ID not in bodies:
         bodies[citations.REFERENCES_ID] = LessonBody("", page=page)
     return bodies
 
 
-def _render_filtered(tokens: list) -> str:
+def _render_filtered(tokens: list, env: dict) -> str:
     """The lesson's HTML with its raw HTML through the allow-list. The list has no <img> (raw
     images could load from anywhere), but the lesson's Markdown images are checked and
     packaged: they are set aside while the list does its work, then put back."""
+    md = _md()
     images: list[str] = []
     mark = f"\ue040{secrets.token_hex(8)}:"      # text no author can have written
     for token in tokens:
         children = token.children or []
         for n, child in enumerate(children):
             if child.type == "image":
-                images.append(_MD.renderer.renderInline([child], _MD.options, {}))
+                images.append(md.renderer.renderInline([child], md.options, {}))
+                from markdown_it.token import Token
                 placeholder = Token("text", "", 0)
                 placeholder.content = f"{mark}{len(images) - 1}\ue040"
                 children[n] = placeholder
-    html = sanitize.clean(_MD.renderer.render(tokens, _MD.options, {}))
+    html = sanitize.clean(md.renderer.render(tokens, md.options, env))
     return re.sub(re.escape(mark) + "(\\d+)\ue040", lambda m: images[int(m.group(1))], html)
 
 
@@ -97,15 +112,16 @@ def render_fragment(text: str, lesson: Lesson, course: Course, body: LessonBody,
     """A short Markdown text outside the lesson body (a quiz prompt, an option, feedback):
     links and images get the same checks, reported at `where`. Inline fragments stay phrasing
     content, so they can sit in a legend or a label."""
-    tokens = _MD_FRAGMENT.parseInline(text, {}) if inline else _MD_FRAGMENT.parse(text, {})
-    by_path = {other.path: other for other in course.lessons}
+    md = _md_fragment()
+    tokens = md.parseInline(text, {}) if inline else md.parse(text, {})
     for token in tokens:
         for child in token.children or []:
             if child.type == "link_open":
+                by_path = {other.path: other for other in course.lessons}
                 _fix_link(child, lesson, course, by_path, where, report)
             elif child.type == "image":
                 _fix_image(child, lesson, course, body, where, report)
-    return _MD_FRAGMENT.renderer.render(tokens, _MD_FRAGMENT.options, {}).strip()
+    return md.renderer.render(tokens, md.options, {}).strip()
 
 
 @lru_cache(maxsize=8)
@@ -128,9 +144,10 @@ _CONTAINERS = ("blockquote_open", "list_item_open")   # blocks that hold blocks
 
 
 def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
-             report: Report, uses: list) -> LessonBody:
-    tokens = _MD.parse(lesson.markdown)
-    limit = _MD.options["maxNesting"]
+             report: Report) -> LessonBody:
+    md = _md()
+    tokens = md.parse(lesson.markdown)
+    limit = md.options["maxNesting"]
     deep = next((t for t in tokens if t.level >= limit - 1 and t.type in _CONTAINERS), None)
     if deep is not None:   # markdown-it leaves out whatever lies deeper, without a word
         report.error("markdown-too-deep", f"lists and quotes nest more than {limit} levels "
@@ -172,9 +189,16 @@ def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
                     spot = _locate(lesson, token.map, child.attrGet("src") or "")
                     _fix_image(child, lesson, course, body, spot, report)
                 elif child.type == "citation":
-                    uses.append((lesson.id, child,
-                                 _locate(lesson, token.map, child.content.split("\n")[0])))
-    body.tokens = tokens
+                    child.meta["n"] = len(body.cites)
+                    body.cites.append(citations.Cite(
+                        lesson.id, child.meta["cluster"],
+                        _locate(lesson, token.map, child.content.split("\n")[0])))
+    body.cite_mark = f"\ue041{secrets.token_hex(8)}:"     # text no author can have written
+    env = {"cite": lambda n: f"{body.cite_mark}{n}\ue040"}
+    if body.raw_html and not course.allow_raw_html:
+        body.html = _render_filtered(tokens, env)
+    else:
+        body.html = md.renderer.render(tokens, md.options, env)
     return body
 
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from . import units
 from .captions import captions_vtt, chapters_vtt, transcript_text, transcript_vtt
 from .model import Course, Lesson
 from .timecode import clock
@@ -72,7 +73,9 @@ def video_files(course: Course, lesson: Lesson) -> tuple[VideoView, dict[str, by
         t = video.transcript
         captions, txt, vtt = (f"{folder}/captions.vtt", f"{folder}/transcript.txt",
                               f"{folder}/transcript.vtt")
-        files[captions] = captions_vtt(t, course.language).encode()
+        files[captions] = units.run("captions", lesson.path, None,
+                                    lambda _: captions_vtt(t, course.language).encode(),
+                                    extra=course.language)
         files[txt] = transcript_text(t).encode()
         files[vtt] = transcript_vtt(t, course.language).encode()
         chapter_text = chapters_vtt(t, course.language)

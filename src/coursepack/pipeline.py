@@ -23,15 +23,16 @@ class Checked:
     ok: bool = False
 
 
-def check(folder: Path, report: Report) -> Checked:
-    """Load and validate one course; every problem goes into report."""
+def check(folder: Path, report: Report, for_build: bool = True) -> Checked:
+    """Load and validate one course; every problem goes into report. Without for_build
+    (`validate`), what only a package needs is skipped: formatting the citations."""
     errors_before = report.errors
     course = load_course(folder, report)
     if course is None:
         return Checked(folder, None)
     validate.check_course(course, report)
     valid = report.errors == errors_before
-    bodies = markdown.process_lessons(course, report)
+    bodies = markdown.process_lessons(course, report, cite=for_build)
     if valid:   # the quizzes are sound: their texts get the lessons' checks, whatever those found
         quizzes.attach(course, bodies, report)
     checked = Checked(folder, course, bodies, ok=report.errors == errors_before)

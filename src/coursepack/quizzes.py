@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from . import units
 from .diagnostics import Report
 from .markdown import LessonBody, render_fragment
 from .model import Course, Lesson, Question
@@ -120,7 +121,18 @@ def view(lesson: Lesson, course: Course, body: LessonBody, report: Report) -> Qu
 
 
 def attach(course: Course, bodies: dict[str, LessonBody], report: Report) -> None:
-    """Give every quiz lesson's body its QuizView."""
+    """Give every quiz lesson's body its QuizView (and the images its texts show)."""
+    links = units.links(course)
     for lesson in course.lessons:
-        if lesson.quiz is not None and lesson.id in bodies:
-            bodies[lesson.id].quiz = view(lesson, course, bodies[lesson.id], report)
+        body = bodies.get(lesson.id)
+        if lesson.quiz is None or body is None:
+            continue
+
+        def make(own: Report, lesson=lesson, body=body):
+            before = len(body.assets)
+            made = view(lesson, course, body, own)
+            added = body.assets[before:]
+            del body.assets[before:]
+            return made, added
+        body.quiz, added = units.run("quiz", lesson.path, report, make, extra=links)
+        body.assets += added

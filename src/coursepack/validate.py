@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import units
 from .captions import captions_for
 from .diagnostics import Report
 from .model import Course, Lesson, Question, Video
@@ -32,7 +33,8 @@ def check_course(course: Course, report: Report) -> None:
         else:
             seen_lessons[lesson.id] = lesson.source
         if lesson.video is not None:
-            check_video(lesson.video, report)
+            units.run("video", lesson.path, report,
+                      lambda own, video=lesson.video: check_video(video, own))
         if lesson.quiz is not None:
             check_quiz(lesson, report)
         if not lesson.markdown.strip() and lesson.video is None and lesson.quiz is None:

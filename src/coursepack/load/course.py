@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import schema
+from .. import schema, units
 from ..diagnostics import Report, Source, display_path
 from ..model import Author, Completion, Course, Lesson, Module
 from .discover import COURSE_FILE
@@ -33,6 +33,34 @@ def read_any_lesson(path: Path, root: Path, report: Report) -> Lesson | None:
     return read_lesson(path, root, report)
 
 
+def _lesson_paths(doc, folder: Path, report: Report) -> dict[int, list[Path]]:
+    """The lesson files each module lists (by module index), each found inside the course
+    and listed once."""
+    listed: dict[int, list[Path]] = {}
+    seen: dict[Path, Source] = {}
+    for m_index, m in enumerate(doc.data.get("modules") or []):
+        if not isinstance(m, dict):
+            continue
+        refs = m.get("lessons") if isinstance(m.get("lessons"), list) else []
+        paths = listed[m_index] = []
+        for l_index, ref in enumerate(refs):
+            path_key = ("modules", m_index, "lessons", l_index)
+            rel = ref.get("file") if isinstance(ref, dict) else ref
+            if not isinstance(rel, str):
+                continue
+            where = doc.pos(path_key + (("file",) if isinstance(ref, dict) else ()))
+            path = resolve_inside(folder, rel, where, report, "lesson file")
+            if path is None:
+                continue
+            if path in seen:
+                report.error("duplicate-lesson", f"lesson file '{rel}' is listed twice", where,
+                             f"it is already listed at {seen[path]}")
+                continue
+            seen[path] = where
+            paths.append(path)
+    return listed
+
+
 def load_course(folder: Path, report: Report) -> Course | None:
     """Load one course; every problem goes into report.
 
@@ -58,28 +86,16 @@ def load_course(folder: Path, report: Report) -> Course | None:
     schema.check(doc, schema.COURSE, report, "course.yaml")
     data = doc.data
 
+    listed = _lesson_paths(doc, folder, report)
+    units.set_context(text.encode("utf-8"), [path for paths in listed.values() for path in paths])
     modules: list[Module] = []
-    seen_lessons: dict[Path, Source] = {}
     for m_index, m in enumerate(data.get("modules") or []):
         if not isinstance(m, dict):
             continue
         lessons: list[Lesson] = []
-        refs = m.get("lessons") if isinstance(m.get("lessons"), list) else []
-        for l_index, ref in enumerate(refs):
-            path_key = ("modules", m_index, "lessons", l_index)
-            rel = ref.get("file") if isinstance(ref, dict) else ref
-            if not isinstance(rel, str):
-                continue
-            where = doc.pos(path_key + (("file",) if isinstance(ref, dict) else ()))
-            path = resolve_inside(folder, rel, where, report, "lesson file")
-            if path is None:
-                continue
-            if path in seen_lessons:
-                report.error("duplicate-lesson", f"lesson file '{rel}' is listed twice", where,
-                             f"it is already listed at {seen_lessons[path]}")
-                continue
-            seen_lessons[path] = where
-            lesson = read_any_lesson(path, folder, report)
+        for path in listed.get(m_index, []):
+            lesson = units.run("read", path, report,
+                               lambda own, path=path: read_any_lesson(path, folder, own))
             if lesson is not None:
                 lessons.append(lesson)
         modules.append(Module(
@@ -113,7 +129,8 @@ def load_course(folder: Path, report: Report) -> Course | None:
                               text_of(completion, "assessment"),
                               doc.pos(("completion", "assessment"))),
         modules=tuple(modules), root=folder.resolve(), source=doc.pos(()),
-        control_files=control_dir, lesson_files=frozenset(seen_lessons),
+        control_files=control_dir,
+        lesson_files=frozenset(p for paths in listed.values() for p in paths),
         **course_references(doc, folder, report),
         targets=tuple(t for t in data.get("targets") or ["scorm12"] if isinstance(t, str)),
         sco=text_of(data, "sco", "single"),

@@ -1,0 +1,140 @@
+"""Per-lesson results kept between builds, so that an edit redoes only the lessons it touches.
+
+What a stage makes of one lesson (its model, its checks, its HTML, its quiz) depends on the
+lesson's own file, on the course around it and on coursepack itself. The key of each result
+holds all of them: the lesson file's bytes, course.yaml's bytes, the bytes of every other
+file of the course that is not a lesson (images, transcripts, media), the lesson-to-id map
+where a stage links lessons, and the code digest. So an edited lesson redoes itself only,
+while a changed image or transcript redoes every lesson (correct, and rare).
+
+A result is kept with the diagnostics its stage reported, which are replayed when it is
+reused. Results are pickled when made (later changes to the object do not leak in) and kept
+in one file per course under OUT/.cache/lessons/; like the rest of the build folder, the
+cache is trusted: delete it rather than share it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, TypeVar
+
+from . import cache
+from .diagnostics import Report
+
+T = TypeVar("T")
+
+_memo: "Memo | None" = None
+
+
+class Memo:
+    def __init__(self, folder: Path):
+        self.folder = folder.resolve()
+        self.file = cache.path_for("lessons", cache.digest(str(self.folder)), ".pickle")
+        self.saved: dict[str, bytes] = {}
+        if self.file is not None:
+            try:
+                self.saved = pickle.loads(self.file.read_bytes())
+            except Exception:  # noqa: BLE001 - a damaged or old cache is only slower
+                self.saved = {}
+        self.kept: dict[str, bytes] = {}
+        self.digests = _file_digests(self.folder)
+        self.base = ""
+        self.lesson_keys: dict[Path, str] = {}
+
+    def set_context(self, course_yaml: bytes, lessons: list[Path]) -> None:
+        """The course around every lesson: course.yaml and the files that are no lesson."""
+        names = {str(p.relative_to(self.folder)) for p in lessons if p.is_relative_to(self.folder)}
+        others = sorted((n, d) for n, d in self.digests.items() if n not in names)
+        # The working folder too: diagnostics name files relative to it.
+        self.base = cache.digest(cache.code_digest(), os.getcwd(), course_yaml,
+                                 *(x for o in others for x in o))
+        self.lesson_keys = {}
+
+    def key(self, path: Path) -> str:
+        found = self.lesson_keys.get(path)
+        if found is None:
+            try:
+                own = self.digests.get(str(path.relative_to(self.folder))) or _read_digest(path)
+            except ValueError:
+                own = _read_digest(path)
+            found = self.lesson_keys[path] = cache.digest(self.base, str(path), own)
+        return found
+
+    def run(self, stage: str, path: Path, extra: str, report: Report,
+            compute: Callable[[Report], T]) -> T:
+        key = cache.digest(stage, self.key(path), extra)
+        blob = self.saved.get(key)
+        if blob is not None:
+            try:
+                value, diagnostics = pickle.loads(blob)
+            except Exception:  # noqa: BLE001 - as if it were not there
+                blob = None
+            else:
+                self.kept[key] = blob
+                report.extend(diagnostics)
+                return value
+        own = Report()
+        value = compute(own)
+        report.extend(own)
+        self.kept[key] = pickle.dumps((value, own.items), protocol=pickle.HIGHEST_PROTOCOL)
+        return value
+
+    def save(self) -> None:
+        out = cache.output_folder()
+        if self.file is None or self.kept == self.saved or out is None or not out.is_dir():
+            return      # a failed first build leaves no output folder behind, cache or not
+        from .package.archive import publish
+        try:
+            publish(self.file, pickle.dumps(self.kept, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            pass  # a cache that cannot be written is only slower
+
+
+def _read_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "?"
+
+
+def _file_digests(folder: Path) -> dict[str, str]:
+    out = cache.output_folder()
+    return cache.file_digests(folder, out)
+
+
+@contextmanager
+def kept(folder: Path):
+    """Within: per-lesson results of this course are reused and kept (with a cache only)."""
+    global _memo
+    _memo = Memo(folder) if cache.active() else None
+    try:
+        yield
+        if _memo is not None:
+            _memo.save()
+    finally:
+        _memo = None
+
+
+def set_context(course_yaml: bytes, lessons: list[Path]) -> None:
+    if _memo is not None:
+        _memo.set_context(course_yaml, lessons)
+
+
+def run(stage: str, path: Path, report: Report | None, compute: Callable[[Report], T],
+        extra: str = "") -> T:
+    """compute(report) for one lesson's stage, or its kept result (and diagnostics).
+    With no report, the stage reports nothing (what it would say was said by a check)."""
+    report = Report() if report is None else report
+    if _memo is None or not _memo.base:
+        return compute(report)
+    return _memo.run(stage, path, extra, report, compute)
+
+
+def links(course) -> str:
+    """What a lesson's links resolve against: every lesson's file, id and module."""
+    return cache.digest(*(f"{lesson.path}\0{lesson.id}\0{module.id}"
+                          for module in course.modules for lesson in module.lessons))
