@@ -77,9 +77,12 @@ def process_lessons(course: Course, report: Report, cite: bool = True
     lists, page = citations.resolve(course, cites, report, render=cite)
     for lesson_id, body in bodies.items():
         if body.cites:
-            shown = [c.shown() for c in body.cites]
-            body.html = re.sub(re.escape(body.cite_mark) + "(\\d+)\ue040",
-                               lambda m: shown[int(m.group(1))], body.html)
+            first, *rest = body.html.split(body.cite_mark)
+            out = [first]
+            for part in rest:        # each part: "<n>\ue040" and the text up to the next
+                n, _, after = part.partition("\ue040")
+                out += [body.cites[int(n)].shown(), after]
+            body.html = "".join(out)
         body.cites = []
         body.references = lists.get(lesson_id, [])
     if page is not None and citations.REFERENCES_ID not in bodies:

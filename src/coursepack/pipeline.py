@@ -10,9 +10,6 @@ from .diagnostics import Report, Source, display_path
 from .load.course import load_course
 from .markdown import LessonBody
 from .model import Course
-from .package import DEFAULT_TARGET, TARGETS
-from .package.archive import write_folder, write_zip
-from .render import render_pages
 
 
 @dataclass
@@ -39,6 +36,8 @@ def check(folder: Path, report: Report, for_build: bool = True) -> Checked:
     if checked.ok and (course.root / "templates").is_dir():
         # The course overrides templates: render once, in memory, so that template errors
         # are found by `validate` too, not only by `build`.
+        from .package import DEFAULT_TARGET, TARGETS
+        from .render import render_pages
         target = TARGETS[DEFAULT_TARGET]
         checked.ok = render_pages(course, bodies, target.pages(course), target.STANDARD,
                                   report) is not None
@@ -53,6 +52,8 @@ def package(checked: Checked, target_name: str, report: Report,
             control_files: Path | None = None, standard: str | None = None) -> dict | None:
     """Every file of one target's package, in memory (package path -> bytes). `standard`
     overrides the runtime's mode (the preview runs the web runtime)."""
+    from .package import TARGETS
+    from .render import render_pages
     target = TARGETS[target_name]
     course = checked.course
     scos = target.pages(course)
@@ -66,6 +67,8 @@ def build(checked: Checked, targets: list[str], out_dir: Path, report: Report,
           control_files: Path | None = None) -> list[Path]:
     """Render and package a course that passed its checks; returns the zips written.
     With no targets named, the course's own `targets:` apply."""
+    from .package import TARGETS
+    from .package.archive import write_folder, write_zip
     assert checked.ok and checked.course is not None
     course = checked.course
     written = []

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined,
-                    TemplateError, select_autoescape)
+from jinja2 import (BytecodeCache, ChoiceLoader, Environment, FileSystemLoader, PrefixLoader,
+                    StrictUndefined, TemplateError, select_autoescape)
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from .diagnostics import Report, Source, display_path
@@ -23,6 +25,38 @@ RUNTIME_FILES = ("coursepack.css", "coursepack.js", "quiz.js", "transcript.js")
 LAUNCH_PAGE = "index.html"
 
 
+class CompiledTemplates(BytecodeCache):
+    """Templates compiled to Python bytecode once per machine, as Python keeps .pyc files:
+    in the user's cache folder, keyed by Jinja on the template's name, file and source.
+    A folder that cannot be written only means compiling again."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            with open(self.folder / f"{bucket.key}.jinja", "rb") as f:
+                bucket.load_bytecode(f)
+        except OSError:
+            pass
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        import io
+        from .package.archive import publish
+        data = io.BytesIO()
+        bucket.write_bytecode(data)
+        try:
+            publish(self.folder / f"{bucket.key}.jinja", data.getvalue())
+        except OSError:
+            pass
+
+
+def _compiled_templates() -> CompiledTemplates:
+    import jinja2
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return CompiledTemplates(Path(base, "coursepack", f"templates-{jinja2.__version__}"))
+
+
 @lru_cache(maxsize=8)
 def environment(override_dir: Path | None) -> Environment:
     """One compiled environment per template folder, reused for every page of a process."""
@@ -31,7 +65,7 @@ def environment(override_dir: Path | None) -> Environment:
     loaders += [PrefixLoader({"default": defaults}), defaults]
     env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+                      keep_trailing_newline=True, bytecode_cache=_compiled_templates())
     env.globals["anchor"] = lesson_anchor
     return env
 

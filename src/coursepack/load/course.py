@@ -9,7 +9,6 @@ from ..diagnostics import Report, Source, display_path
 from ..model import Author, Completion, Course, Lesson, Module
 from .discover import COURSE_FILE
 from .files import read_text, resolve_inside
-from .gift import read_gift_file
 from .lesson import read_lesson
 from .references import course_references
 from .quiz import read_quiz_file
@@ -29,6 +28,7 @@ def read_any_lesson(path: Path, root: Path, report: Report) -> Lesson | None:
     if suffix in (".yaml", ".yml"):
         return read_quiz_file(path, report)
     if suffix == ".gift":
+        from .gift import read_gift_file
         return read_gift_file(path, report)
     return read_lesson(path, root, report)
 

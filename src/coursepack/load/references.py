@@ -15,6 +15,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from .. import units
 from ..diagnostics import Report, Source, display_path, shorten
 from ..model import Name, Reference
 from . import reftext
@@ -644,7 +645,8 @@ def course_references(doc, folder: Path, report: Report) -> dict:
         path = resolve_inside(folder, rel, doc.pos(key), report, "reference file")
         if path is not None and path not in seen:
             seen.add(path)
-            refs.extend(read_references(path, report))
+            refs.extend(units.run("references", path, report,
+                                  lambda own, path=path: read_references(path, own)))
     style_name = data.get("citation_style")
     if isinstance(style_name, str) and style_name.strip():
         style = find_style(style_name.strip(), doc.pos(("citation_style",)), folder, report)

