@@ -4,10 +4,12 @@
 
 Times whole `coursepack` processes (median of --runs after a warm-up): full builds of the
 example course and of a generated large course, a no-op rebuild, a rebuild after editing one
-lesson, `validate`, and `build -j 2` against `-j 1` on many copies of the large course.
+lesson, `validate` (where builds ran, reusing build/.cache, and in a folder without one), and
+`build -j 2` against `-j 1` on many copies of the large course.
 Wall and CPU seconds and peak memory come from wait4() of each child. The floor is a script
 that renders the same pages with a precompiled Jinja2 template and writes them to a deflated
-zip, run the same way. Prints a table and writes bench/results.json.
+zip, run the same way. Prints a table, then each performance goal with its measured figure,
+and writes bench/results.json.
 """
 
 from __future__ import annotations
@@ -52,10 +54,17 @@ with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as out:
 '''
 
 
+# Children run as an installed tool runs for its users: with Python's bytecode files kept
+# (a shell that sets PYTHONDONTWRITEBYTECODE would otherwise recompile every module of an
+# editable install on every run, which no installed package does).
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def measure(cmd: list[str], cwd: Path | None = None) -> dict:
     """One child process: wall and CPU seconds, peak resident memory (MB), exit code."""
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=CHILD_ENV)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -134,6 +143,30 @@ def first_heading_ms(package: Path, work: Path) -> float | None:
     return statistics.median(times)
 
 
+def targets(r: dict, edit_share: float) -> list[tuple[str, str, bool]]:
+    """The performance goals, each with what was measured and whether it was met."""
+    ex, lg = r["example"], r["large"]
+    ratio_ex = ex["build"]["wall"] / ex["floor"]["wall"]
+    ratio_lg = lg["build"]["wall"] / lg["floor"]["wall"]
+    pk = lg["package"]
+    return [
+        ("example full build <= 2.5x floor", f"{ratio_ex:.2f}x", ratio_ex <= 2.5),
+        ("large full build <= 2.5x floor", f"{ratio_lg:.2f}x", ratio_lg <= 2.5),
+        ("large full build < 0.6 s", f"{lg['build']['wall']:.2f} s", lg["build"]["wall"] < 0.6),
+        ("no-op rebuild <= 0.15 s", f"{lg['noop']['wall']:.3f} s", lg["noop"]["wall"] <= 0.15),
+        ("one-lesson edit <= 40% of full build", f"{edit_share:.0%}", edit_share <= 0.4),
+        ("peak memory, large build <= 80 MB", f"{lg['build']['peak_mb']:.0f} MB",
+         lg["build"]["peak_mb"] <= 80),
+        ("runtime JS+CSS <= 40 KB", f"{pk['runtime_bytes']} B", pk["runtime_bytes"] <= 40960),
+        ("-j 2 >= 1.7x faster than -j 1", f"{r['parallel']['speedup']:.2f}x",
+         r["parallel"]["speedup"] >= 1.7),
+        ("validate large <= 0.3 s", f"{lg['validate']['wall']:.3f} s",
+         lg["validate"]["wall"] <= 0.3),
+        ("validate large, no cache <= 0.3 s", f"{lg['validate_no_cache']['wall']:.3f} s",
+         lg["validate_no_cache"]["wall"] <= 0.3),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="coursepack benchmark")
     parser.add_argument("--runs", type=int, default=5)
@@ -173,13 +206,21 @@ def main() -> None:
         def edit(i):
             lesson.write_text(original + f"\nEdit number {i + 2}.\n", encoding="utf-8")
         one_edit = median_of(args.runs, lambda i: cached, home, before=edit)
+        lesson.write_text(original, encoding="utf-8")
+        measure(cached, home)
+        # validate where the builds ran (it reuses ./build/.cache), and where none ran
         validate = median_of(args.runs, lambda i: COURSEPACK + ["validate", "-q", "course"], home)
+        elsewhere = work / "elsewhere"
+        elsewhere.mkdir()
+        validate_cold = median_of(args.runs, lambda i: COURSEPACK + [
+            "validate", "-q", str(home / "course")], elsewhere)
         floor_large = results["large"]["floor"]
         rows += [("large: no-op rebuild", noop, floor_large),
                  ("large: one-lesson edit", one_edit, floor_large),
-                 ("large: validate", validate, floor_large)]
+                 ("large: validate", validate, floor_large),
+                 ("large: validate, no cache", validate_cold, floor_large)]
         results["large"].update({"noop": noop, "one_lesson_edit": one_edit,
-                                 "validate": validate})
+                                 "validate": validate, "validate_no_cache": validate_cold})
 
         many = work / "many"
         for i in range(copies):
@@ -216,6 +257,11 @@ def main() -> None:
         if results["learner_first_heading_ms"] is not None:
             print(f"learner: first lesson heading visible after "
                   f"{results['learner_first_heading_ms']:.0f} ms (Chromium, file://)")
+        results["targets"] = targets(results, edit_share)
+        print()
+        print(f"{'target':44} {'measured':>12}  met")
+        for name, shown, met in results["targets"]:
+            print(f"{name:44} {shown:>12}  {'yes' if met else 'NO'}")
         results["one_lesson_edit_share"] = edit_share
         (HERE / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
         print(f"wrote {HERE / 'results.json'}")

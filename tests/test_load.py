@@ -77,6 +77,16 @@ def test_symlink_leading_outside_is_refused(tmp_path):
     assert [d.code for d in report.items] == ["path-outside-course"]
 
 
+def test_symlink_loop_is_reported_as_such(tmp_path):
+    course = write_course(tmp_path / "c", MINIMAL)
+    (course / "lessons" / "two.md").unlink()
+    (course / "lessons" / "two.md").symlink_to("loop.md")
+    (course / "lessons" / "loop.md").symlink_to("two.md")
+    _, report = load(course)
+    [d] = report.items
+    assert d.code == "bad-path" and "loop" in d.message
+
+
 def test_missing_lesson_file_suggests_a_close_name(tmp_path):
     files = dict(MINIMAL)
     files["course.yaml"] = MINIMAL["course.yaml"].replace("lessons/two.md", "lessons/tow.md")

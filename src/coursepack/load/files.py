@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import stat
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from ..diagnostics import Report, Source, display_path, shorten
@@ -25,20 +28,23 @@ def resolve_inside(root: Path, ref: str, where: Source, report: Report, what: st
         report.error("path-outside-course", f"{what} '{shown}' is an absolute path", where,
                      "write the path relative to the course folder")
         return None
-    base = root.resolve()
-    target = (base / pure)
+    base = _real(str(root))
     try:
-        real = target.resolve()
-    except (OSError, RuntimeError):
+        real = Path(os.path.realpath(os.path.join(base, *pure.parts), strict=False))
+    except (OSError, RuntimeError, ValueError):
         report.error("bad-path", f"{what} '{shown}' cannot be resolved", where)
         return None
-    if real != base and base not in real.parents:
+    if str(real) != base and not str(real).startswith(base.rstrip("/") + "/"):
         report.error("path-outside-course", f"{what} '{shown}' points outside the course folder",
                      where, "keep every file the course uses inside its folder")
         return None
     try:
         mode = real.stat().st_mode
-    except OSError:
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            report.error("bad-path", f"{what} '{shown}' cannot be resolved: its symbolic "
+                         "links form a loop", where, "point the link at a real file")
+            return None
         report.error("missing-file", f"{what} '{shown}' does not exist", where,
                      _nearby_hint(real))
         return None
@@ -50,6 +56,12 @@ def resolve_inside(root: Path, ref: str, where: Source, report: Report, what: st
         report.error("not-a-file", f"{what} '{shown}' is not a regular file", where)
         return None
     return real
+
+
+@lru_cache(maxsize=64)
+def _real(folder: str) -> str:
+    """A course folder's real path (asked for every file a course names)."""
+    return os.path.realpath(folder)
 
 
 def _nearby_hint(path: Path) -> str:

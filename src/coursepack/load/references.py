@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import logging
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -312,6 +311,7 @@ def _read_bibtex(text: str, source: Source, report: Report) -> list[Reference]:
     from bibtexparser import middlewares as mw
     from bibtexparser.model import DuplicateBlockKeyBlock, Entry
 
+    import logging
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
     lines = text.split("\n")
     try:
