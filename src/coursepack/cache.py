@@ -1,9 +1,11 @@
 """A content-addressed cache under the output folder (`build/.cache/`, safe to delete).
 
-Two uses: a record per course of the inputs of its last build, so an unchanged course is not
-built again; and the results of the slowest stage (citations and reference lists through
-the CSL processor), keyed by everything they depend on, so an edit that leaves citations
-alone does not run it again. Entries are JSON, never code, and are written atomically.
+Three uses: a record per course of the inputs of its last build, so an unchanged course is
+not built again; the results of the slowest stage (citations and reference lists through the
+CSL processor), keyed by everything they depend on, so an edit that leaves citations alone
+does not run it again; and what each lesson became at every step (units.py). The first two
+are JSON; the per-lesson results are pickles, trusted as the build folder itself is. Every
+entry is written atomically.
 """
 
 from __future__ import annotations
