@@ -94,6 +94,7 @@ def _render_filtered(tokens: list, env: dict) -> str:
     """The lesson's HTML with its raw HTML through the allow-list. The list has no <img> (raw
     images could load from anywhere), but the lesson's Markdown images are checked and
     packaged: they are set aside while the list does its work, then put back."""
+    from markdown_it.token import Token
     md = _md()
     images: list[str] = []
     mark = f"\ue040{secrets.token_hex(8)}:"      # text no author can have written
@@ -102,7 +103,6 @@ def _render_filtered(tokens: list, env: dict) -> str:
         for n, child in enumerate(children):
             if child.type == "image":
                 images.append(md.renderer.renderInline([child], md.options, {}))
-                from markdown_it.token import Token
                 placeholder = Token("text", "", 0)
                 placeholder.content = f"{mark}{len(images) - 1}\ue040"
                 children[n] = placeholder
