@@ -190,7 +190,7 @@ def _render_remembered(course: Course, listed: list[Reference], cites: list[Cite
                        ) -> tuple[dict[str, list[ListEntry]], ReferencesPage]:
     """bibliography.render, or its stored result when nothing it reads has changed: the
     style, the references, every citation and which lessons keep their own list."""
-    from . import bibliography, cache
+    from . import cache
 
     style = course.citation_style
     key = cache.digest(cache.code_digest(), style.path.read_bytes(), style.numeric,
@@ -207,6 +207,7 @@ def _render_remembered(course: Course, listed: list[Reference], cites: list[Cite
         page = saved["page"]
         return lists, ReferencesPage(page["title"], [entry(e) for e in page["entries"]],
                                      page["style"])
+    from . import bibliography
     lists, page = bibliography.render(course, listed, cites)
     def row(e):
         return [e.key, e.id, str(e.label), str(e.html)]
