@@ -34,7 +34,9 @@ EXAMPLE = REPO / "courses" / "leadership-in-social-care"
 sys.path.insert(0, str(HERE))
 from make_course import generate  # noqa: E402
 
-COURSEPACK = [sys.executable, "-m", "coursepack"]
+# The command as users run it: the console script next to this Python, else `python -m`.
+_SCRIPT = Path(sys.executable).parent / "coursepack"
+COURSEPACK = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "coursepack"]
 
 FLOOR = r'''
 import json, sys, zipfile

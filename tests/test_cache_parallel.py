@@ -1,6 +1,7 @@
 """The build cache and parallel builds change how fast, never what is built."""
 
 import hashlib
+import pickle
 import shutil
 
 from conftest import EXAMPLE, MINIMAL, outputs, write_course
@@ -120,3 +121,21 @@ def test_lesson_results_kept_between_builds_never_change_the_outcome(tmp_path, c
         assert checked.exit_code == fresh.exit_code == clean.exit_code, n
         assert checked.output == fresh.output, n
     assert list((tmp_path / "build" / ".cache" / "lessons").iterdir())
+
+
+def test_damaged_cache_only_costs_time(tmp_path, cli):
+    course = write_course(tmp_path / "course", MINIMAL)
+    out = tmp_path / "out"
+    assert cli("build", course, "--out", out).exit_code == 0
+    assert cli("build", course, "--out", tmp_path / "clean", "--no-cache").exit_code == 0
+    [kept] = (out / ".cache" / "lessons").iterdir()
+    lesson = course / "lessons" / "one.md"
+    for damage in (kept.read_bytes()[:40], b"not a pickle", pickle.dumps([1, 2]),
+                   pickle.dumps({"key": b"junk"})):
+        kept.write_bytes(damage)
+        for record in (out / ".cache" / "builds").iterdir():
+            record.write_text("{not json")
+        lesson.write_text(lesson.read_text())          # same bytes: the output must match
+        result = cli("build", course, "--out", out)
+        assert result.exit_code == 0, result.output
+        assert digest(out / "tiny-scorm12.zip") == digest(tmp_path / "clean" / "tiny-scorm12.zip")

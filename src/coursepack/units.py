@@ -40,6 +40,8 @@ class Memo:
                 self.saved = pickle.loads(self.file.read_bytes())
             except Exception:  # noqa: BLE001 - a damaged or old cache is only slower
                 self.saved = {}
+            if not isinstance(self.saved, dict):
+                self.saved = {}
         self.kept: dict[str, bytes] = {}
         self.digests = _file_digests(self.folder)
         self.base = ""
@@ -71,6 +73,8 @@ class Memo:
         if blob is not None:
             try:
                 value, diagnostics = pickle.loads(blob)
+                if not isinstance(diagnostics, list):
+                    raise TypeError("not a kept result")
             except Exception:  # noqa: BLE001 - as if it were not there
                 blob = None
             else:
