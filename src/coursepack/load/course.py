@@ -9,9 +9,7 @@ from ..diagnostics import Report, Source, display_path
 from ..model import Author, Completion, Course, Lesson, Module
 from .discover import COURSE_FILE
 from .files import read_text, resolve_inside
-from .lesson import read_lesson
 from .references import course_references
-from .quiz import read_quiz_file
 from .yamlpos import parse_yaml
 
 
@@ -24,12 +22,14 @@ def text_of(mapping, key: str, default: str = "") -> str:
 
 def read_any_lesson(path: Path, root: Path, report: Report) -> Lesson | None:
     """A lesson of whatever kind its file is: a quiz in YAML or GIFT, else Markdown."""
-    suffix = path.suffix.lower()
+    suffix = path.suffix.lower()       # each reader is imported when first needed
     if suffix in (".yaml", ".yml"):
+        from .quiz import read_quiz_file
         return read_quiz_file(path, report)
     if suffix == ".gift":
         from .gift import read_gift_file
         return read_gift_file(path, report)
+    from .lesson import read_lesson
     return read_lesson(path, root, report)
 
 

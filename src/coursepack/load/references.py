@@ -649,9 +649,13 @@ def course_references(doc, folder: Path, report: Report) -> dict:
                                   lambda own, path=path: read_references(path, own)))
     style_name = data.get("citation_style")
     if isinstance(style_name, str) and style_name.strip():
-        style = find_style(style_name.strip(), doc.pos(("citation_style",)), folder, report)
+        name, where = style_name.strip(), doc.pos(("citation_style",))
     else:
-        style = find_style(DEFAULT_STYLE, doc.pos(()), folder, report)
+        name, where = DEFAULT_STYLE, doc.pos(())
+    # Kept between builds like a lesson: course.yaml and the course's files are in the key,
+    # the packaged styles' version in coursepack's own digest.
+    style = units.run("style", folder / "course.yaml", report,
+                      lambda own: find_style(name, where, folder, own), extra=name)
     page = data.get("references_page")
     return {"references": tuple(assign_keys(refs)), "citation_style": style,
             "references_page": page if page in ("cited", "all") else "cited"}
