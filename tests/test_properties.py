@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coursepack import citations
-from coursepack.captions import (MAX_LINE, MAX_LINES, _strip_wrapping_quotes, captions_vtt,
-                                 split_cue, transcript_text, transcript_vtt)
+from coursepack.captions import (MAX_LINE, MAX_LINES, _span_fits, _strip_wrapping_quotes,
+                                 captions_vtt, fits, split_cue, transcript_text, transcript_vtt)
 from coursepack.diagnostics import Report, Source
 from coursepack.load.gift import read_gift_file
 from coursepack.load.references import read_references
@@ -186,6 +186,18 @@ def test_captions_keep_words_times_and_fit_where_the_words_allow(words, duration
     if not long_words:
         assert all(len(cap.lines) <= MAX_LINES and all(len(x) <= MAX_LINE for x in cap.lines)
                    for cap in captions)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.integers(1, 50), min_size=1, max_size=14), st.data())
+def test_caption_span_check_agrees_with_the_wrapper(lengths, data):
+    words = ["x" * n for n in lengths]
+    ends = [0]
+    for word in words:
+        ends.append(ends[-1] + len(word) + 1)
+    i = data.draw(st.integers(0, len(words) - 1))
+    j = data.draw(st.integers(i + 1, len(words)))
+    assert _span_fits(ends, i, j) == fits(" ".join(words[i:j]))
 
 
 # ---- plain reference entries --------------------------------------------------------------------

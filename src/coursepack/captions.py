@@ -9,6 +9,7 @@ cue settings included.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -125,12 +126,27 @@ def _break_cost(words: list[str], j: int) -> int:
     return 8
 
 
+def _span_fits(ends: list[int], i: int, j: int) -> bool:
+    """fits(" ".join(words[i:j])) from the words' end offsets, without building the text:
+    one line, or a break between two words leaving both lines within MAX_LINE."""
+    length = ends[j] - ends[i] - 1
+    if length <= MAX_LINE:
+        return True
+    if length > MAX_LINE * MAX_LINES + 1:
+        return False
+    k = bisect_left(ends, ends[j] - MAX_LINE - 1, i + 1, j)    # the first short-enough 2nd line
+    return k < j and ends[k] - ends[i] - 1 <= MAX_LINE
+
+
 def _chunks(words: list[str], duration: int) -> list[str]:
     """Split words into captions at the least total cost (dynamic programming). Every
     caption fits in 2 lines of 42 characters and, timed by its share of the text, lasts at
     most 7 s where the text allows; flashes under 1 s and breaks inside a phrase cost more."""
     n = len(words)
     ms_per_char = duration / sum(len(w) + 1 for w in words)
+    ends = [0]                       # ends[k] - ends[i] - 1: length of words[i:k] joined
+    for word in words:
+        ends.append(ends[-1] + len(word) + 1)
     best: list[tuple[float, int]] = [(0.0, 0)] + [(float("inf"), 0)] * n
     for j in range(1, n + 1):
         length = -1
@@ -141,7 +157,7 @@ def _chunks(words: list[str], duration: int) -> list[str]:
             ms = (length + 1) * ms_per_char
             if ms > MAX_MS and i < j - 1:
                 break
-            if not fits(" ".join(words[i:j])):
+            if not _span_fits(ends, i, j):
                 continue
             cost = best[i][0] + _break_cost(words, j) + 3
             if ms < MIN_MS:
