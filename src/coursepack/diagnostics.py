@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import lru_cache
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -92,11 +93,20 @@ def shorten(text: object, limit: int = 60) -> str:
 
 def display_path(path: str | os.PathLike) -> str:
     """A path relative to the working directory when it lies below it, else as given."""
-    p = Path(path)
     try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
+        real, here = os.path.realpath(path), _real_cwd(os.getcwd())
     except (ValueError, OSError):
-        return str(p)
+        return str(Path(path))
+    if real == here:
+        return "."
+    if real.startswith(here.rstrip(os.sep) + os.sep):
+        return real[len(here.rstrip(os.sep)) + 1:]
+    return str(Path(path))
+
+
+@lru_cache(maxsize=4)
+def _real_cwd(cwd: str) -> str:
+    return os.path.realpath(cwd)
 
 
 def plural(n: int, word: str) -> str:
