@@ -58,7 +58,7 @@ def run(job: Job) -> Outcome:
 def _run(job: Job) -> Outcome:
     cache.use(job.out_dir / ".cache" if job.cached else None)
     record_key = cache.digest(str(job.folder.resolve()), str(job.out_dir.resolve()))
-    fingerprint = _fingerprint(job)
+    fingerprint = _fingerprint(job) if job.cached else ""
     record = cache.load("builds", record_key)
     if record and record.get("inputs") == fingerprint and all(
             _output_digest(Path(p)) == d for p, d in record["outputs"].items()):

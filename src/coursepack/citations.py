@@ -192,6 +192,9 @@ def _render_remembered(course: Course, listed: list[Reference], cites: list[Cite
     style, the references, every citation and which lessons keep their own list."""
     from . import cache
 
+    if not cache.active():
+        from . import bibliography
+        return bibliography.render(course, listed, cites)
     style = course.citation_style
     key = cache.digest(cache.code_digest(), style.path.read_bytes(), style.numeric,
                        course.language, [repr(ref) for ref in listed],
