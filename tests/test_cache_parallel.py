@@ -139,3 +139,26 @@ def test_damaged_cache_only_costs_time(tmp_path, cli):
         result = cli("build", course, "--out", out)
         assert result.exit_code == 0, result.output
         assert digest(out / "tiny-scorm12.zip") == digest(tmp_path / "clean" / "tiny-scorm12.zip")
+
+
+def test_preview_keeps_results_in_memory_and_serves_what_a_fresh_build_would(tmp_path):
+    from coursepack.preview import Previewer
+    course = tmp_path / "course"
+    shutil.copytree(EXAMPLE, course)
+    lesson = course / "lessons" / "leading-with-hope.md"
+    original = lesson.read_text()
+    preview = Previewer(course, echo=lambda text: None)
+    assert preview.rebuild().ok
+    edits = [original + "\nOne more sentence, citing [@bailey2019].\n",
+             original.replace("##", "#", 1),                 # a warning appears
+             original + "\n[a broken link](missing.md)\n",   # an error: the last build stays
+             original]
+    for text in edits:
+        lesson.write_text(text)
+        kept = preview.rebuild()
+        fresh = Previewer(course, echo=lambda text: None).rebuild()
+        assert (kept.ok, kept.problems) == (fresh.ok, fresh.problems)
+        if fresh.ok:
+            assert kept.files == fresh.files
+    assert preview.kept["lessons"] and len(preview.kept["citations"]) <= 8
+    assert not (course / "build").exists() and not (tmp_path / "build").exists()

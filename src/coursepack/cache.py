@@ -18,13 +18,16 @@ from pathlib import Path
 from . import __version__
 
 _folder: Path | None = None
+_memory: dict | None = None
 _digests: dict[tuple[Path, Path | None], dict[str, str]] = {}
+MEMORY_ENTRIES = 8      # per kind, in a long-lived process's memory
 
 
-def use(folder: Path | None) -> None:
-    """Where results are kept from now on (None: keep nothing); files are read afresh."""
-    global _folder
-    _folder = folder
+def use(folder: Path | None, memory: dict | None = None) -> None:
+    """Where results are kept from now on: under a folder, in a dict that a long-lived
+    process (the preview) holds on to, or nowhere. Course files are read afresh."""
+    global _folder, _memory
+    _folder, _memory = folder, (memory if folder is None else None)
     _digests.clear()
 
 
@@ -38,7 +41,7 @@ def digest(*parts) -> str:
 
 
 def active() -> bool:
-    return _folder is not None
+    return _folder is not None or _memory is not None
 
 
 def output_folder() -> Path | None:
@@ -50,29 +53,44 @@ def path_for(kind: str, key: str, suffix: str = ".json") -> Path | None:
     return None if _folder is None else _folder / kind / f"{key}{suffix}"
 
 
-def _path(kind: str, key: str) -> Path | None:
-    return path_for(kind, key)
-
-
-def load(kind: str, key: str):
-    path = _path(kind, key)
-    if path is None:
-        return None
+def load_bytes(kind: str, key: str, suffix: str = ".json") -> bytes | None:
+    if _memory is not None:
+        return _memory.get(kind, {}).get(key)
+    path = path_for(kind, key, suffix)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return None if path is None else path.read_bytes()
+    except OSError:
         return None
 
 
-def store(kind: str, key: str, value) -> None:
-    path = _path(kind, key)
+def store_bytes(kind: str, key: str, data: bytes, suffix: str = ".json") -> None:
+    if _memory is not None:
+        entries = _memory.setdefault(kind, {})
+        entries.pop(key, None)
+        entries[key] = data
+        while len(entries) > MEMORY_ENTRIES:     # the oldest go first
+            del entries[next(iter(entries))]
+        return
+    path = path_for(kind, key, suffix)
     if path is None:
         return
     from .package.archive import publish
     try:
-        publish(path, json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+        publish(path, data)
     except OSError:
         pass  # a cache that cannot be written is only slower
+
+
+def load(kind: str, key: str):
+    data = load_bytes(kind, key)
+    try:
+        return None if data is None else json.loads(data.decode("utf-8"))
+    except ValueError:
+        return None
+
+
+def store(kind: str, key: str, value) -> None:
+    store_bytes(kind, key, json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8"))
 
 
 _code: str | None = None

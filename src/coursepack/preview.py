@@ -43,13 +43,17 @@ class Previewer:
         self.color = color
         self.state = Build()
         self.changed = threading.Condition()
+        self.kept: dict = {}     # what each lesson became, and the citations, between rebuilds
 
     def rebuild(self) -> Build:
+        from . import cache, units
         from .pipeline import check, package
         started = time.perf_counter()
         report = Report()
-        checked = check(self.folder, report)
-        files = package(checked, "web", report) if checked.ok else None
+        cache.use(None, memory=self.kept)
+        with units.kept(self.folder):
+            checked = check(self.folder, report)
+            files = package(checked, "web", report) if checked.ok else None
         problems = [asdict(d) for d in report.sorted()]
         with self.changed:
             state = self.state

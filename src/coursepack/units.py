@@ -9,8 +9,8 @@ while a changed image or transcript redoes every lesson (correct, and rare).
 
 A result is kept with the diagnostics its stage reported, which are replayed when it is
 reused. Results are pickled when made (later changes to the object do not leak in) and kept
-in one file per course under OUT/.cache/lessons/; like the rest of the build folder, the
-cache is trusted: delete it rather than share it.
+in one file per course under OUT/.cache/lessons/ (or, in the preview, in its memory); like
+the rest of the build folder, the cache is trusted: delete it rather than share it.
 """
 
 from __future__ import annotations
@@ -33,11 +33,12 @@ _memo: "Memo | None" = None
 class Memo:
     def __init__(self, folder: Path):
         self.folder = folder.resolve()
-        self.file = cache.path_for("lessons", cache.digest(str(self.folder)), ".pickle")
+        self.name = cache.digest(str(self.folder))
         self.saved: dict[str, bytes] = {}
-        if self.file is not None:
+        blob = cache.load_bytes("lessons", self.name, ".pickle")
+        if blob is not None:
             try:
-                self.saved = pickle.loads(self.file.read_bytes())
+                self.saved = pickle.loads(blob)
             except Exception:  # noqa: BLE001 - a damaged or old cache is only slower
                 self.saved = {}
             if not isinstance(self.saved, dict):
@@ -89,13 +90,10 @@ class Memo:
 
     def save(self) -> None:
         out = cache.output_folder()
-        if self.file is None or self.kept == self.saved or out is None or not out.is_dir():
+        if self.kept == self.saved or (out is not None and not out.is_dir()):
             return      # a failed first build leaves no output folder behind, cache or not
-        from .package.archive import publish
-        try:
-            publish(self.file, pickle.dumps(self.kept, protocol=pickle.HIGHEST_PROTOCOL))
-        except OSError:
-            pass  # a cache that cannot be written is only slower
+        cache.store_bytes("lessons", self.name,
+                          pickle.dumps(self.kept, protocol=pickle.HIGHEST_PROTOCOL), ".pickle")
 
 
 def _read_digest(path: Path) -> str:
