@@ -162,3 +162,23 @@ def test_preview_keeps_results_in_memory_and_serves_what_a_fresh_build_would(tmp
             assert kept.files == fresh.files
     assert preview.kept["lessons"] and len(preview.kept["citations"]) <= 8
     assert not (course / "build").exists() and not (tmp_path / "build").exists()
+
+
+def test_parallel_builds_keep_and_reuse_lesson_results(tmp_path, cli):
+    for name in ("alpha", "beta", "gamma"):
+        files = dict(MINIMAL)
+        files["course.yaml"] = MINIMAL["course.yaml"].replace("id: tiny", f"id: {name}")
+        write_course(tmp_path / "courses" / name, files)
+    courses, out = tmp_path / "courses", tmp_path / "out"
+    assert cli("build", courses, "--out", out, "-j", "2").exit_code == 0
+    assert len(list((out / ".cache" / "lessons").iterdir())) == 3
+    lesson = courses / "beta" / "lessons" / "two.md"
+    lesson.write_text(lesson.read_text() + "\nA new line.\n")
+    again = cli("build", courses, "--out", out, "-j", "2")
+    assert again.exit_code == 0
+    assert again.output.count("(unchanged)") == 2              # alpha and gamma
+    assert cli("build", courses, "--out", tmp_path / "clean", "-j", "2",
+               "--no-cache").exit_code == 0
+    for name in ("alpha", "beta", "gamma"):
+        zip_name = f"{name}-scorm12.zip"
+        assert digest(out / zip_name) == digest(tmp_path / "clean" / zip_name)
