@@ -1,7 +1,8 @@
 """Per-lesson results kept between builds, so that an edit redoes only the lessons it touches.
 
-What a stage makes of one lesson (its model, its checks, its HTML, its quiz) depends on the
-lesson's own file, on the course around it and on coursepack itself. The key of each result
+What a stage makes of one lesson (its model, its checks, its HTML, its quiz, its captions;
+likewise the reference files and the citation style) depends on the lesson's own file, on
+the course around it and on coursepack itself. The key of each result
 holds all of them: the lesson file's bytes, course.yaml's bytes, the bytes of every other
 file of the course that is not a lesson (images, transcripts, media), the lesson-to-id map
 where a stage links lessons, and the code digest. So an edited lesson redoes itself only,
