@@ -8,8 +8,8 @@ lesson, `validate` (where builds ran, reusing build/.cache, and in a folder with
 `build -j 2` against `-j 1` on many copies of the large course.
 Wall and CPU seconds and peak memory come from wait4() of each child. The floor is a script
 that renders the same pages with a precompiled Jinja2 template and writes them to a deflated
-zip, run the same way. Prints a table, then each performance goal with its measured figure,
-and writes bench/results.json.
+zip, run the same way, in turns with the full build it is compared with. Prints a table,
+then each performance goal with its measured figure, and writes bench/results.json.
 """
 
 from __future__ import annotations
@@ -88,6 +88,17 @@ def median_of(runs: int, cmd_for, cwd=None, before=None) -> dict:
             before(i)
         samples.append(measure(cmd_for(i), cwd))
     return {key: statistics.median(s[key] for s in samples) for key in samples[0]}
+
+
+def medians_side_by_side(runs: int, cmd: list[str], floor_cmd: list[str]) -> tuple[dict, dict]:
+    """A command and the floor, run in turns (after a warm-up of each), so that a machine
+    whose speed drifts shifts both alike and their ratio stays fair."""
+    measure(cmd)
+    measure(floor_cmd)
+    pairs = [(measure(cmd), measure(floor_cmd)) for _ in range(runs)]
+    def median(samples):
+        return {key: statistics.median(s[key] for s in samples) for key in samples[0]}
+    return median([a for a, _ in pairs]), median([b for _, b in pairs])
 
 
 def floor_input(package: Path, work: Path) -> Path:
@@ -196,11 +207,12 @@ def main() -> None:
 
             def full(i, course=course, out=out):
                 return COURSEPACK + ["build", "-q", "--no-cache", str(course), "--out", str(out)]
-            build = median_of(args.runs, full)
+            measure(full(-1))                     # the package the floor renders again
             [package] = [p for p in out.glob("*.zip")]
             floor_data = floor_input(package, work)
-            floor = median_of(args.runs, lambda i: [sys.executable, "-c", FLOOR, str(floor_data),
-                                                    str(work / f"floor-{label}.zip")])
+            floor_cmd = [sys.executable, "-c", FLOOR, str(floor_data),
+                         str(work / f"floor-{label}.zip")]
+            build, floor = medians_side_by_side(args.runs, full(0), floor_cmd)
             rows.append((f"{label}: full build", build, floor))
             results[label] = {"build": build, "floor": floor, "package": package_figures(package)}
 
