@@ -1,22 +1,10 @@
-/* A minimal LMS for the browser tests: scorm-again's SCORM 1.2 run-time as window.API,
-   every call recorded, the SCO launched in an iframe the way an LMS player does. */
+/* The SCORM 1.2 test LMS (with lms.js): scorm-again's SCORM 1.2 run-time as window.API,
+   and what it hands the SCO on launch. */
 (function () {
   "use strict";
 
   var RECORDED = ["LMSInitialize", "LMSFinish", "LMSGetValue", "LMSSetValue", "LMSCommit",
                   "LMSGetLastError", "LMSGetErrorString", "LMSGetDiagnostic"];
-
-  window.lmsLog = [];
-
-  function record(api, method) {
-    var original = api[method];
-    api[method] = function () {
-      var args = Array.prototype.slice.call(arguments);
-      var result = original.apply(api, args);
-      window.lmsLog.push([method, args, result === undefined ? null : String(result)]);
-      return result;
-    };
-  }
 
   /* What an LMS stores between sessions, and what it hands back on the next launch
      (SCORM 1.2 RTE 3.4.2.1.4: entry is "ab-initio" the first time, "resume" when the last
@@ -51,31 +39,6 @@
     return data;
   }
 
-  window.startLms = function (previous, launchUrl, settings) {
-    var api = new window.Scorm12API({ autocommit: false, lmsCommitUrl: false, logLevel: 5 });
-    api.loadFromJSON(relaunchData(previous, settings));
-    RECORDED.forEach(function (method) { record(api, method); });
-    window.API = api;
-
-    var frame = document.createElement("iframe");
-    frame.title = "Course";
-    frame.name = "course";
-    frame.src = launchUrl;
-    document.getElementById("lms-stage").appendChild(frame);
-    return new Promise(function (resolve) { frame.addEventListener("load", resolve, { once: true }); });
-  };
-
-  /* The learner's record (the "cmi" object) as the LMS holds it now, as plain JSON. */
-  window.lmsCmi = function () {
-    return JSON.parse(JSON.stringify(window.API.renderCMIToJSONObject())).cmi;
-  };
-
-  /* The LMS player closing the SCO without the learner pressing Exit. */
-  window.unloadCourse = function () {
-    var frame = document.querySelector("iframe[title='Course']");
-    return new Promise(function (resolve) {
-      frame.addEventListener("load", resolve, { once: true });
-      frame.src = "about:blank";
-    });
-  };
+  window.lmsHost({ Api: window.Scorm12API, name: "API", recorded: RECORDED,
+                   launchData: relaunchData });
 }());

@@ -1,23 +1,10 @@
-/* A minimal LMS for the browser tests: scorm-again's SCORM 2004 run-time as
-   window.API_1484_11, every call recorded, the SCO launched in an iframe the way an LMS
-   player does. The same shape as host12.js. */
+/* The SCORM 2004 test LMS (with lms.js): scorm-again's SCORM 2004 run-time as
+   window.API_1484_11, and what it hands the SCO on launch. */
 (function () {
   "use strict";
 
   var RECORDED = ["Initialize", "Terminate", "GetValue", "SetValue", "Commit",
                   "GetLastError", "GetErrorString", "GetDiagnostic"];
-
-  window.lmsLog = [];
-
-  function record(api, method) {
-    var original = api[method];
-    api[method] = function () {
-      var args = Array.prototype.slice.call(arguments);
-      var result = original.apply(api, args);
-      window.lmsLog.push([method, args, result === undefined ? null : String(result)]);
-      return result;
-    };
-  }
 
   /* Run-time data an LMS keeps for a learner attempt (RTE 4.2). */
   var KEPT = ["location", "suspend_data", "completion_status", "success_status",
@@ -67,31 +54,6 @@
     return data;
   }
 
-  window.startLms = function (previous, launchUrl, settings) {
-    var api = new window.Scorm2004API({ autocommit: false, lmsCommitUrl: false, logLevel: 5 });
-    api.loadFromJSON(launchData(previous, settings));
-    RECORDED.forEach(function (method) { record(api, method); });
-    window.API_1484_11 = api;
-
-    var frame = document.createElement("iframe");
-    frame.title = "Course";
-    frame.name = "course";
-    frame.src = launchUrl;
-    document.getElementById("lms-stage").appendChild(frame);
-    return new Promise(function (resolve) { frame.addEventListener("load", resolve, { once: true }); });
-  };
-
-  /* The learner's record (the "cmi" object) as the LMS holds it now, as plain JSON. */
-  window.lmsCmi = function () {
-    return JSON.parse(JSON.stringify(window.API_1484_11.renderCMIToJSONObject())).cmi;
-  };
-
-  /* The LMS player closing the SCO without the learner pressing Exit. */
-  window.unloadCourse = function () {
-    var frame = document.querySelector("iframe[title='Course']");
-    return new Promise(function (resolve) {
-      frame.addEventListener("load", resolve, { once: true });
-      frame.src = "about:blank";
-    });
-  };
+  window.lmsHost({ Api: window.Scorm2004API, name: "API_1484_11", recorded: RECORDED,
+                   launchData: launchData });
 }());
