@@ -49,14 +49,14 @@ def output_folder() -> Path | None:
     return None if _folder is None else _folder.parent
 
 
-def path_for(kind: str, key: str, suffix: str = ".json") -> Path | None:
+def _path_for(kind: str, key: str, suffix: str = ".json") -> Path | None:
     return None if _folder is None else _folder / kind / f"{key}{suffix}"
 
 
 def load_bytes(kind: str, key: str, suffix: str = ".json") -> bytes | None:
     if _memory is not None:
         return _memory.get(kind, {}).get(key)
-    path = path_for(kind, key, suffix)
+    path = _path_for(kind, key, suffix)
     try:
         return None if path is None else path.read_bytes()
     except OSError:
@@ -71,7 +71,7 @@ def store_bytes(kind: str, key: str, data: bytes, suffix: str = ".json") -> None
         while len(entries) > MEMORY_ENTRIES:     # the oldest go first
             del entries[next(iter(entries))]
         return
-    path = path_for(kind, key, suffix)
+    path = _path_for(kind, key, suffix)
     if path is None:
         return
     from .package.archive import publish

@@ -45,7 +45,7 @@ class Memo:
             if not isinstance(self.saved, dict):
                 self.saved = {}
         self.kept: dict[str, bytes] = {}
-        self.digests = _file_digests(self.folder)
+        self.digests = cache.file_digests(self.folder, cache.output_folder())
         self.base = ""
         self.lesson_keys: dict[Path, str] = {}
 
@@ -102,11 +102,6 @@ def _read_digest(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return "?"
-
-
-def _file_digests(folder: Path) -> dict[str, str]:
-    out = cache.output_folder()
-    return cache.file_digests(folder, out)
 
 
 @contextmanager
