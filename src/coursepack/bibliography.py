@@ -160,33 +160,11 @@ def punctuation_in_quote(style_path: Path, locale: str, version: int = 0) -> boo
     return False
 
 
-_QUERIES: dict = {}
-
-
-def _remember_style_queries() -> None:
-    """citeproc-py runs the same XPath queries on the (never changing) style tree tens of
-    thousands of times per course; answering repeats from a table cuts the time spent on
-    citations by more than half. The table keys hold the elements, so lxml keeps giving the
-    same element objects back."""
-    from citeproc.model import CitationStylesElement
-    if getattr(CitationStylesElement.xpath_search, "remembers", False):
-        return
-    search = CitationStylesElement.xpath_search
-
-    def xpath_search(self, expression):
-        key = (self, expression)
-        if key not in _QUERIES:
-            _QUERIES[key] = search(self, expression)
-        return _QUERIES[key]
-
-    xpath_search.remembers = True
-    CitationStylesElement.xpath_search = xpath_search
-
-
 @lru_cache(maxsize=16)
 def load_style(path: Path, locale: str, version: int = 0):
     from citeproc import CitationStylesStyle
-    _remember_style_queries()
+    from . import citeproc_memo
+    citeproc_memo.install()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return CitationStylesStyle(str(path), locale=locale, validate=False)

@@ -246,3 +246,31 @@ def inspect_cmd(ctx: click.Context, zip_path: Path, schemas: Path | None, fmt: s
     if text:
         click.echo(text)
     ctx.exit(EXIT_INVALID if result.report.fails(strict) else EXIT_OK)
+
+
+def run() -> None:
+    """The `coursepack` console command (and `python -m coursepack`).
+
+    A build makes hundreds of thousands of short-lived objects and few reference cycles, so
+    the cyclic collector runs less often. And once the command has finished, every output
+    file is closed and renamed into place: the process leaves at once instead of tearing the
+    interpreter down object by object, which takes tens of milliseconds. An unexpected
+    exception still ends in Python's usual way."""
+    import gc
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        main(prog_name="coursepack")
+        code = EXIT_OK
+    except SystemExit as exc:
+        code = exc.code
+    if code is None:
+        code = EXIT_OK
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = EXIT_INVALID
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):     # a reader that went away, a closed stream
+            pass
+    os._exit(code)
