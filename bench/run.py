@@ -1,6 +1,6 @@
 """Benchmark: coursepack against the floor (Jinja2 + a deflated zip, nothing else).
 
-    .venv/bin/python bench/run.py [--runs 5] [--copies 20] [--quick]
+    .venv/bin/python bench/run.py [--runs 5] [--copies 20] [--quick] [--instructions]
 
 Times whole `coursepack` processes (median of --runs after a warm-up): full builds of the
 example course and of a generated large course, a no-op rebuild, a rebuild after editing one
@@ -10,6 +10,11 @@ Wall and CPU seconds and peak memory come from wait4() of each child. The floor 
 that renders the same pages with a precompiled Jinja2 template and writes them to a deflated
 zip, run the same way, in turns with the full build it is compared with. Prints a table,
 then each performance goal with its measured figure, and writes bench/results.json.
+
+With --instructions (and valgrind installed), the two full builds and their floors are also
+run once each under valgrind's cachegrind, which counts the instructions executed: a figure
+that, unlike wall time, does not drift with the machine's load, for comparing two versions
+of coursepack on a busy or virtual machine. (The goals stay in wall time.)
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import gzip
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -99,6 +105,19 @@ def medians_side_by_side(runs: int, cmd: list[str], floor_cmd: list[str]) -> tup
     def median(samples):
         return {key: statistics.median(s[key] for s in samples) for key in samples[0]}
     return median([a for a, _ in pairs]), median([b for _, b in pairs])
+
+
+def instructions(cmd: list[str]) -> int | None:
+    """Instructions one run executes, counted by valgrind (None without valgrind)."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    done = subprocess.run([valgrind, "--tool=cachegrind", "--cache-sim=no",
+                           "--cachegrind-out-file=/dev/null", *cmd],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=CHILD_ENV,
+                          text=True, check=True)
+    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    return int(found.group(1).replace(",", "")) if found else None
 
 
 def floor_input(package: Path, work: Path) -> Path:
@@ -194,6 +213,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--copies", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="fewer copies for -j (5)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count the instructions of each full build and its floor "
+                             "(valgrind; slow, but steady on a busy machine)")
     args = parser.parse_args()
     copies = 5 if args.quick else args.copies
     work = Path(tempfile.mkdtemp(prefix="coursepack-bench-"))
@@ -215,6 +237,9 @@ def main() -> None:
             build, floor = medians_side_by_side(args.runs, full(0), floor_cmd)
             rows.append((f"{label}: full build", build, floor))
             results[label] = {"build": build, "floor": floor, "package": package_figures(package)}
+            if args.instructions:
+                results[label]["instructions"] = {"build": instructions(full(0)),
+                                                  "floor": instructions(floor_cmd)}
 
         # Rebuilds of the large course through the cache, in the folder a user would use.
         home = work / "home"
@@ -275,6 +300,13 @@ def main() -> None:
             pk = results[label]["package"]
             print(f"{label} package: {pk['zip_bytes']} bytes zip, {pk['files']} files, runtime "
                   f"{pk['runtime_bytes']} bytes ({pk['runtime_gzip_bytes']} gzipped)")
+        for label in ("example", "large"):
+            counted = results[label].get("instructions") or {}
+            if counted.get("build") and counted.get("floor"):
+                print(f"{label}: full build {counted['build'] / 1e6:,.0f} M instructions, floor "
+                      f"{counted['floor'] / 1e6:,.0f} M = {counted['build'] / counted['floor']:.2f}x")
+            elif args.instructions:
+                print(f"{label}: no instruction count (is valgrind installed?)")
         edit_share = one_edit["wall"] / results["large"]["build"]["wall"]
         print(f"one-lesson edit / full build: {edit_share:.0%}")
         learner = results["learner_first_heading_ms"]

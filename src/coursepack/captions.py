@@ -150,6 +150,7 @@ def _chunks(words: list[str], duration: int) -> list[str]:
     best: list[tuple[float, int]] = [(0.0, 0)] + [(float("inf"), 0)] * n
     for j in range(1, n + 1):
         length = -1
+        ending = _break_cost(words, j) + 3
         for i in range(j - 1, -1, -1):
             length += len(words[i]) + 1
             if length > MAX_LINE * MAX_LINES:
@@ -159,7 +160,7 @@ def _chunks(words: list[str], duration: int) -> list[str]:
                 break
             if not _span_fits(ends, i, j):
                 continue
-            cost = best[i][0] + _break_cost(words, j) + 3
+            cost = best[i][0] + ending
             if ms < MIN_MS:
                 cost += 30
             elif ms < 1500:

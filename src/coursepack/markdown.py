@@ -159,8 +159,8 @@ def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
     body = LessonBody("")
     last_level = 1
     for i, token in enumerate(tokens):
-        where = _locate(lesson, token.map, "")
         if token.type == "heading_open":
+            where = _locate(lesson, token.map, "")
             level = int(token.tag[1])
             if level == 1:
                 report.warning("heading-h1", "lesson body uses a level-1 heading", where,
@@ -177,7 +177,7 @@ def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
         if token.type == "html_block":
             body.raw_html = True
             if not course.allow_raw_html:
-                sanitize.check_raw(token.content, where, report)
+                sanitize.check_raw(token.content, _locate(lesson, token.map, ""), report)
         if token.type == "inline" and token.children:
             for child in token.children:
                 if child.type == "html_inline":
