@@ -89,3 +89,28 @@ def test_source_date_epoch_changes_only_the_times(tmp_path):
     assert run_build(course, tmp_path / "c").returncode == 0
     a, b, c = (sha(tmp_path / x / "tiny-scorm12.zip") for x in "abc")
     assert a == b != c
+
+
+def test_the_command_exits_with_its_code_and_all_its_output(tmp_path):
+    """The console command leaves without the interpreter's teardown: every exit code, the
+    whole report and the package still come out through pipes, and a reader that goes
+    away early gets no traceback."""
+    course = write_course(tmp_path / "course", MINIMAL)
+    built = subprocess.run(COURSEPACK + ["build", str(course), "--out", str(tmp_path / "out")],
+                           capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.startswith("built ") and "0 errors, 0 warnings" in built.stderr
+    [package] = (tmp_path / "out").glob("*.zip")
+    assert package.stat().st_size > 1000
+    (course / "course.yaml").write_text("title: [unclosed\n", encoding="utf-8")
+    broken = subprocess.run(COURSEPACK + ["validate", str(course)], capture_output=True,
+                            text=True)
+    assert broken.returncode == 1 and "error[yaml-syntax]" in broken.stdout
+    assert broken.stdout.rstrip().endswith("1 error, 0 warnings in 1 course")
+    usage = subprocess.run(COURSEPACK + ["build", "--bogus"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "No such option" in usage.stderr
+    closed = subprocess.Popen(COURSEPACK + ["--help"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    closed.stdout.close()                    # the reader went away before the output came
+    assert closed.wait(timeout=60) in (0, 1)
+    assert closed.stderr.read() == b""
