@@ -76,7 +76,7 @@ def store_bytes(kind: str, key: str, data: bytes, suffix: str = ".json") -> None
         return
     from .package.archive import publish
     try:
-        publish(path, data)
+        publish(path, data, durable=False)
     except OSError:
         pass  # a cache that cannot be written is only slower
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from . import units
 from .captions import captions_vtt, chapters_vtt, transcript_text, transcript_vtt
-from .model import Course, Lesson
+from .model import Course, Lesson, Transcript
 from .timecode import clock
 
 MIME = {".mp4": "video/mp4", ".m4v": "video/mp4", ".webm": "video/webm", ".ogv": "video/ogg",
@@ -70,21 +70,27 @@ def video_files(course: Course, lesson: Lesson) -> tuple[VideoView, dict[str, by
     captions = chapters = txt = vtt = ""
     cues: tuple[CueView, ...] = ()
     if video.transcript is not None:
-        t = video.transcript
         captions, txt, vtt = (f"{folder}/captions.vtt", f"{folder}/transcript.txt",
                               f"{folder}/transcript.vtt")
-        files[captions] = units.run("captions", lesson.path, None,
-                                    lambda _: captions_vtt(t, course.language).encode(),
-                                    extra=course.language)
-        files[txt] = transcript_text(t).encode()
-        files[vtt] = transcript_vtt(t, course.language).encode()
-        chapter_text = chapters_vtt(t, course.language)
-        if chapter_text:
+        made = units.run("transcript", lesson.path, None,
+                         lambda _: _transcript_files(video.transcript, course.language),
+                         extra=course.language)
+        files[captions], files[txt], files[vtt], chapter_bytes, cues = made
+        if chapter_bytes:
             chapters = f"{folder}/chapters.vtt"
-            files[chapters] = chapter_text.encode()
-        cues = tuple(CueView(c.start, c.end, clock(c.start), c.speaker, c.label,
-                             " ".join(c.text.split())) for c in t.cues)
+            files[chapters] = chapter_bytes
     return VideoView(src, mime, poster, captions, chapters, txt, vtt, cues), files
+
+
+def _transcript_files(t: Transcript, language: str
+                      ) -> tuple[bytes, bytes, bytes, bytes, tuple[CueView, ...]]:
+    """What a transcript becomes: captions, the transcript as text and as WebVTT, chapters
+    (empty without), and the cues the page lists. Kept between builds with the lesson."""
+    cues = tuple(CueView(c.start, c.end, clock(c.start), c.speaker, c.label,
+                         " ".join(c.text.split())) for c in t.cues)
+    return (captions_vtt(t, language).encode(), transcript_text(t).encode(),
+            transcript_vtt(t, language).encode(), (chapters_vtt(t, language) or "").encode(),
+            cues)
 
 
 def media_origins(course: Course) -> list[str]:

@@ -46,7 +46,7 @@ class CompiledTemplates(BytecodeCache):
         data = io.BytesIO()
         bucket.write_bytecode(data)
         try:
-            publish(self.folder / f"{bucket.key}.jinja", data.getvalue())
+            publish(self.folder / f"{bucket.key}.jinja", data.getvalue(), durable=False)
         except OSError:
             pass
 

@@ -58,38 +58,41 @@ def _remove_stale(target: Path) -> None:
             continue
 
 
-def publish(target: Path, data: bytes) -> None:
+def publish(target: Path, data: bytes, durable: bool = True) -> None:
     """Put data at target atomically. Where the file system allows, the bytes go to a file
     with no name (O_TMPFILE) that is named only once complete, so a build killed at any
     moment leaves the previous file and nothing else; elsewhere a named temporary file is
-    used, and files left by killed builds are removed by the next one."""
+    used, and files left by killed builds are removed by the next one. Durable: the bytes
+    are on disk before the name is (packages); a cache file, which is only read if whole,
+    can skip that wait."""
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale(target)
     temp = _temp_name(target)
     try:
-        if not _publish_anonymous(target.parent, temp, data):
+        if not _publish_anonymous(target.parent, temp, data, durable):
             with open(os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644), "wb") as out:
-                _write(out, data)
+                _write(out, data, durable)
         os.replace(temp, target)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
 
 
-def _write(out, data: bytes) -> None:
+def _write(out, data: bytes, durable: bool) -> None:
     out.write(data)
     out.flush()
     os.fchmod(out.fileno(), 0o644)
-    os.fsync(out.fileno())
+    if durable:
+        os.fsync(out.fileno())
 
 
-def _publish_anonymous(folder: Path, temp: Path, data: bytes) -> bool:
+def _publish_anonymous(folder: Path, temp: Path, data: bytes, durable: bool) -> bool:
     try:
         fd = os.open(folder, os.O_TMPFILE | os.O_WRONLY, 0o644)
     except (AttributeError, OSError):
         return False
     with open(fd, "wb") as out:
-        _write(out, data)
+        _write(out, data, durable)
         return _link_fd(out.fileno(), temp)
 
 
