@@ -340,3 +340,29 @@ def test_crlf_and_lone_cr_give_the_same_diagnostics_as_lf(name, text):
         results.append(sorted((d.line, d.column, d.code) for d in report.items))
     assert results[0] == results[1] == results[2]
     assert all(1 <= line <= lines_of(text) for line, _, _ in results[0])
+
+
+# ---- quiz texts: plain text skips the parser, with the same output ----------------------
+
+def _plain_pattern() -> str:
+    from coursepack import markdown
+    return markdown._PLAIN_TEXT.pattern
+
+
+FRAGMENT_TEXT = st.one_of(
+    st.from_regex(_plain_pattern(), fullmatch=True),
+    st.text(alphabet="Aa1 ,.;:?'%/()-*_`[]!<>&\\#+=~\"\n", min_size=1, max_size=24))
+
+
+@settings(max_examples=400)
+@given(FRAGMENT_TEXT, st.booleans())
+def test_plain_quiz_text_renders_as_the_parser_would(text, inline):
+    """Every text the fast path takes (plain text) gives what markdown-it gives, inline and
+    as a block; texts with Markdown's marks in them go to the parser."""
+    from coursepack import markdown
+    if not markdown._PLAIN_TEXT.fullmatch(text):
+        return
+    md = markdown._md_fragment()
+    tokens = md.parseInline(text, {}) if inline else md.parse(text, {})
+    parsed = md.renderer.render(tokens, md.options, {}).strip()
+    assert markdown.render_fragment(text, None, None, None, None, None, inline) == parsed

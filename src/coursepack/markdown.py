@@ -110,11 +110,20 @@ def _render_filtered(tokens: list, env: dict) -> str:
     return re.sub(re.escape(mark) + "(\\d+)\ue040", lambda m: images[int(m.group(1))], html)
 
 
+# Text in which CommonMark finds nothing to mark up (no emphasis, code, link, HTML, entity,
+# escape or line break; starting with a letter, so no block either): most quiz options and
+# prompts. The parser would give it back as it is, so it is not parsed (the property tests
+# hold the two to the same output).
+_PLAIN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9 ,.;:?'%/()-]*")
+
+
 def render_fragment(text: str, lesson: Lesson, course: Course, body: LessonBody,
                     where: Source, report: Report, inline: bool = True) -> str:
     """A short Markdown text outside the lesson body (a quiz prompt, an option, feedback):
     links and images get the same checks, reported at `where`. Inline fragments stay phrasing
     content, so they can sit in a legend or a label."""
+    if _PLAIN_TEXT.fullmatch(text):
+        return text.strip() if inline else f"<p>{text.strip()}</p>"
     md = _md_fragment()
     tokens = md.parseInline(text, {}) if inline else md.parse(text, {})
     for token in tokens:
