@@ -7,15 +7,15 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field, structs
 
 from . import cache
 from .diagnostics import Diagnostic, Report
 
 
-@dataclass
-class Job:
+class Job(Struct):
     folder: Path
     targets: tuple[str, ...]
     out_dir: Path
@@ -24,8 +24,7 @@ class Job:
     cached: bool = True
 
 
-@dataclass
-class Outcome:
+class Outcome(Struct):
     diagnostics: list[Diagnostic] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     reused: bool = False
@@ -76,7 +75,7 @@ def _run(job: Job) -> Outcome:
         cache.store("builds", record_key, {
             "inputs": fingerprint,
             "outputs": {str(p): _output_digest(p) for p in written},
-            "diagnostics": [asdict(d) for d in report.sorted()]})
+            "diagnostics": [structs.asdict(d) for d in report.sorted()]})
     return Outcome(report.sorted(), written)
 
 

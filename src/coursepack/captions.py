@@ -10,8 +10,9 @@ cue settings included.
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass
 from functools import lru_cache
+
+from msgspec import Struct
 
 from .model import Cue, Transcript
 from .timecode import vtt_time
@@ -24,16 +25,14 @@ MAX_MS = 7000
 _WRAPPING_QUOTES = {("“", "”"), ('"', '"'), ("‘", "’"), ("'", "'")}
 
 
-@dataclass(frozen=True)
-class Caption:
+class Caption(Struct, frozen=True):
     start: int
     end: int
     lines: tuple[str, ...]
     settings: str = ""
 
 
-@dataclass(frozen=True)
-class TimingNote:
+class TimingNote(Struct, frozen=True):
     """A caption whose length the source timing forces outside 1-7 s."""
     cue: Cue
     duration: int

@@ -15,9 +15,9 @@ write each citation and reference list, and records what the templates show.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
+from msgspec import Struct, field
 
 from .diagnostics import Report, Source, shorten
 from .model import Course, Reference
@@ -43,8 +43,7 @@ _LABELS = {"p": "page", "pp": "page", "page": "page", "pages": "page", "chap": "
            "nos": "issue", "note": "note", "notes": "note"}
 
 
-@dataclass(frozen=True)
-class CiteItem:
+class CiteItem(Struct, frozen=True):
     key: str
     locator: str = ""
     label: str = ""              # a CSL locator label: page, chapter, section, ...
@@ -53,16 +52,14 @@ class CiteItem:
     suppress_author: bool = False
 
 
-@dataclass
-class Cluster:
+class Cluster(Struct):
     """One citation as written: one or more items, in brackets or in the text."""
     items: tuple[CiteItem, ...]
     in_text: bool                # @key: the author's name is part of the sentence
     raw: str
 
 
-@dataclass(frozen=True)
-class ListEntry:
+class ListEntry(Struct, frozen=True):
     """One entry of a rendered reference list."""
     key: str
     id: str                      # HTML id: ref-KEY (References page), ref-LESSON-KEY (lesson)
@@ -70,8 +67,7 @@ class ListEntry:
     html: Markup
 
 
-@dataclass
-class ReferencesPage:
+class ReferencesPage(Struct):
     """The course's References page: an article like a lesson's, listed last."""
     title: str
     entries: list[ListEntry] = field(default_factory=list)
@@ -158,8 +154,7 @@ def _rule(state, silent: bool) -> bool:
     return True
 
 
-@dataclass
-class Cite:
+class Cite(Struct):
     """One citation in a lesson: as written, where, and its HTML once the style has run."""
     lesson_id: str
     cluster: Cluster

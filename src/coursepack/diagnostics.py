@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import os
 from functools import lru_cache
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field, structs
 
 ERROR = "error"
 WARNING = "warning"
 SEVERITIES = (ERROR, WARNING)
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(Struct, frozen=True):
     """Where something came from: a file and a 1-based line and column (0 = unknown)."""
 
     file: str
@@ -30,8 +30,7 @@ class Source:
         return self.file
 
 
-@dataclass(frozen=True, order=True)
-class Diagnostic:
+class Diagnostic(Struct, frozen=True, order=True):
     file: str
     line: int
     column: int
@@ -52,8 +51,7 @@ class Diagnostic:
         return str(Source(self.file, self.line, self.column))
 
 
-@dataclass
-class Report:
+class Report(Struct):
     """Diagnostics collected across every file of every course, kept sorted and unique."""
 
     items: list[Diagnostic] = field(default_factory=list)
@@ -161,7 +159,7 @@ def format_json(report: Report, courses: list[str]) -> str:
         "version": JSON_FORMAT_VERSION,
         "courses": courses,
         "summary": {"errors": report.errors, "warnings": report.warnings},
-        "diagnostics": [asdict(d) for d in report.sorted()],
+        "diagnostics": [structs.asdict(d) for d in report.sorted()],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True)
 

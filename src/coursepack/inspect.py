@@ -12,11 +12,11 @@ import posixpath
 import re
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
 from lxml import etree
+from msgspec import Struct, field, structs
 
 from . import outside, xsd
 from .diagnostics import Report, display_path, format_github, format_json, format_text, plural
@@ -36,8 +36,7 @@ SELF_CONTAINED_HINT = ("copy it into the package and use a relative path; a pack
                        "strict content policies")
 
 
-@dataclass
-class Facts:
+class Facts(Struct):
     zip: str
     standard: str | None = None
     schemaversion: str = ""
@@ -48,11 +47,10 @@ class Facts:
     schemas: str | None = None
 
     def as_json(self) -> dict:
-        return dict(self.__dict__)
+        return structs.asdict(self)
 
 
-@dataclass
-class Inspection:
+class Inspection(Struct):
     report: Report
     package: Facts
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import posixpath
 import re
 import secrets
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from msgspec import Struct, field
 
 from . import citations, sanitize, units
 from .diagnostics import Report, Source, shorten
@@ -44,12 +45,11 @@ def _md_fragment():
     return md
 
 
-@dataclass
-class LessonBody:
+class LessonBody(Struct):
     html: str
     assets: list[Asset] = field(default_factory=list)
     references: list[citations.ListEntry] = field(default_factory=list)  # the lesson's list
-    cites: list = field(default_factory=list, repr=False)      # until filled in
+    cites: list = field(default_factory=list)      # until filled in
     cite_mark: str = ""                                        # marks their places
     page: citations.ReferencesPage | None = None               # only the References page's
     quiz: object = None                                        # a quizzes.QuizView

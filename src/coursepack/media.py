@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from msgspec import Struct
 
 from . import units
 from .captions import captions_vtt, chapters_vtt, transcript_text, transcript_vtt
@@ -16,8 +17,7 @@ MIME = {".mp4": "video/mp4", ".m4v": "video/mp4", ".webm": "video/webm", ".ogv":
         ".ogg": "video/ogg", ".mov": "video/quicktime"}
 
 
-@dataclass(frozen=True)
-class CueView:
+class CueView(Struct, frozen=True):
     start: int
     end: int
     clock: str
@@ -26,8 +26,7 @@ class CueView:
     text: str
 
 
-@dataclass(frozen=True)
-class VideoView:
+class VideoView(Struct, frozen=True):
     """Everything video.html needs, with package paths instead of source paths."""
     src: str
     mime: str

@@ -8,9 +8,10 @@ an image, a CSS `url()`, a `fetch()` in a script. Plain links the learner may fo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
+
+from msgspec import Struct
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".svg")
 CSS_SUFFIXES = (".css",)
@@ -40,8 +41,7 @@ JS_LOAD = re.compile(
     r"""(['"`])([^'"`\s\\]+)""")
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(Struct, frozen=True):
     """A URL on another host, where it is (1-based line and column) and what loads it."""
 
     line: int

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field
 
 from . import markdown, quizzes, validate
 from .diagnostics import Report, Source, display_path
@@ -12,8 +13,7 @@ from .markdown import LessonBody
 from .model import Course
 
 
-@dataclass
-class Checked:
+class Checked(Struct):
     folder: Path
     course: Course | None
     bodies: dict[str, LessonBody] = field(default_factory=dict)

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from markupsafe import escape
+from msgspec import Struct, field, structs
 
 from .diagnostics import Report, format_text
 
@@ -27,8 +27,7 @@ INJECT = ('<link rel="stylesheet" href="__preview/preview.css">\n'
           '<script src="__preview/preview.js?v={version}"></script>\n</body>')
 
 
-@dataclass
-class Build:
+class Build(Struct):
     """What the server shows: the last good files, and the latest problems."""
     files: dict[str, bytes] = field(default_factory=dict)
     problems: list[dict] = field(default_factory=list)
@@ -54,7 +53,7 @@ class Previewer:
         with units.kept(self.folder):
             checked = check(self.folder, report)
             files = package(checked, "web", report) if checked.ok else None
-        problems = [asdict(d) for d in report.sorted()]
+        problems = [structs.asdict(d) for d in report.sorted()]
         with self.changed:
             state = self.state
             if files is not None and not report.errors:

@@ -5,7 +5,8 @@ what it shows without changing what an answer means."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from . import units
 from .diagnostics import Report
@@ -15,15 +16,13 @@ from .model import Course, Lesson, Question
 _TAGS = re.compile(r"<[^>]+>")
 
 
-@dataclass
-class OptionView:
+class OptionView(Struct):
     index: int
     html: str
     feedback: str = ""
 
 
-@dataclass
-class QuestionView:
+class QuestionView(Struct):
     id: str
     type: str
     prompt: str
@@ -37,8 +36,7 @@ class QuestionView:
     solution: str = ""          # the right answer in words, shown on review
 
 
-@dataclass
-class QuizView:
+class QuizView(Struct):
     questions: list[QuestionView]
     spec: dict                  # for the runtime: settings and answer keys
 

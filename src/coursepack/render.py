@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from jinja2 import (BytecodeCache, ChoiceLoader, Environment, FileSystemLoader, 
                     StrictUndefined, TemplateError, select_autoescape)
 from jinja2.bccache import Bucket
 from markupsafe import Markup
+from msgspec import Struct
 
 from .diagnostics import Report, Source, display_path
 from .markdown import LessonBody, lesson_anchor
@@ -81,8 +81,7 @@ def runtime_file(name: str) -> bytes:
     return small.encode("utf-8")
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(Struct, frozen=True):
     """One launchable page (a SCO): some or all of the course's lessons."""
     href: str
     id: str

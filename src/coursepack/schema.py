@@ -9,7 +9,8 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from .diagnostics import Report, shorten
 from .load.yamlpos import YamlDoc
@@ -18,8 +19,7 @@ ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$"
 
 
-@dataclass(frozen=True)
-class Str:
+class Str(Struct, frozen=True):
     pattern: str | None = None
     choices: tuple[str, ...] = ()
     max_length: int | None = None
@@ -27,48 +27,41 @@ class Str:
     json_name = "string"
 
 
-@dataclass(frozen=True)
-class Int:
+class Int(Struct, frozen=True):
     minimum: int | None = None
     maximum: int | None = None
     json_name = "integer"
 
 
-@dataclass(frozen=True)
-class Num:
+class Num(Struct, frozen=True):
     """Any number, whole or decimal."""
     minimum: float | None = None
     maximum: float | None = None
     json_name = "number"
 
 
-@dataclass(frozen=True)
-class Bool:
+class Bool(Struct, frozen=True):
     json_name = "boolean"
 
 
-@dataclass(frozen=True)
-class List:
+class List(Struct, frozen=True):
     item: object
     min_items: int = 0
     json_name = "array"
 
 
-@dataclass(frozen=True)
-class Obj:
+class Obj(Struct, frozen=True):
     fields: dict
     json_name = "object"
 
 
-@dataclass(frozen=True)
-class OneOf:
+class OneOf(Struct, frozen=True):
     """A value that may take one of several shapes (e.g. a path or an object)."""
     options: tuple
     json_name = "value"
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(Struct, frozen=True):
     type: object
     doc: str
     required: bool = False

@@ -8,8 +8,9 @@ import re
 import zipfile
 import zlib
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Callable
+
+from msgspec import Struct, field
 
 from .diagnostics import Report, Source
 
@@ -17,8 +18,7 @@ MB = 1 << 20
 CHUNK = 1 << 20
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(Struct, frozen=True):
     """How much a zip may expand to before it is refused, and what counts as a large file."""
 
     entry_bytes: int = 2048 * MB
@@ -28,8 +28,7 @@ class Limits:
     large_file_bytes: int = 100 * MB
 
 
-@dataclass
-class Contents:
+class Contents(Struct):
     """What is known of a zip's entries: the files with safe names, those that could not be
     read (reported), and the contents of the files kept for later checks."""
 

@@ -11,10 +11,11 @@ import math
 import re
 import unicodedata
 from bisect import bisect_right
-from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 from typing import NamedTuple, NoReturn
+
+from msgspec import Struct
 
 from ..diagnostics import Report, Source, display_path
 from ..model import Lesson, Option, Question, Quiz
@@ -61,8 +62,7 @@ class _Skip(Exception):
     """The question has an error that leaves nothing more to read in it."""
 
 
-@dataclass
-class _Chunk:
+class _Chunk(Struct):
     """One question's lines, comment lines left out, as one text; `at` maps an offset in
     that text back to its line and column in the file."""
     text: str

@@ -596,7 +596,7 @@ def assign_keys(refs: list[Reference]) -> list[Reference]:
     """Give entries without a key (plain text, RIS without ID, CSL without id) one made of
     the first author's family name and the year; the second entry with the same key gets
     'b', the third 'c', and so on (bailey2019, bailey2019b)."""
-    import dataclasses
+    from msgspec import structs
 
     taken = {ref.key for ref in refs if ref.key}
     counts: dict[str, int] = {}
@@ -615,8 +615,8 @@ def assign_keys(refs: list[Reference]) -> list[Reference]:
         counts[base] = n + 1
         taken.add(key)
         if ref.raw:   # an in-text citation of an unparsed entry shows its first words
-            ref = dataclasses.replace(ref, authors=(Name(literal=reftext.first_words(ref.raw)),))
-        out.append(dataclasses.replace(ref, key=key))
+            ref = structs.replace(ref, authors=(Name(literal=reftext.first_words(ref.raw)),))
+        out.append(structs.replace(ref, key=key))
     return out
 
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 import html
 import io
 import re
-from dataclasses import replace
 from pathlib import Path
+
+from msgspec.structs import replace
 
 from ..diagnostics import Report, Source, display_path
 from ..model import Cue, Transcript

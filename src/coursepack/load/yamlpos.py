@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
 
 import yaml
+from msgspec import Struct, field
 
 from ..diagnostics import Report, Source, shorten
 
@@ -27,8 +27,7 @@ MAX_REPEATED = 10_000   # values reached a second time, through an alias
 MAX_DEPTH = 100
 
 
-@dataclass
-class YamlDoc:
+class YamlDoc(Struct):
     data: object
     source: Source
     values: dict[Path_, Source] = field(default_factory=dict)
