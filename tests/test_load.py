@@ -131,3 +131,31 @@ def test_anchor_bomb_is_stopped(tmp_path):
     (tmp_path / "course.yaml").write_text("\n".join(lines) + "\n")
     _, report = load(tmp_path)
     assert [d.code for d in report.items] == ["yaml-too-large"]
+
+
+def test_yaml_reader_pattern_is_compiled_only_when_used():
+    """PyYAML is imported without compiling its pure-Python reader's character pattern;
+    that reader, when used, still refuses what the pattern forbids."""
+    import subprocess
+    import sys
+    probe = (
+        "import coursepack.load.yamlpos as Y, yaml\n"
+        "from coursepack.diagnostics import Report, Source\n"
+        "r = Report()\n"
+        "doc = Y.parse_yaml('a: [1, 2020-01-02, !!float 3]\\nb: \\u00e9\\n', Source('f'), r)\n"
+        "print(doc.data, r.items, type(yaml.reader.Reader.NON_PRINTABLE).__name__)\n"
+        "try:\n"
+        "    yaml.load('a: \\x07', Loader=yaml.SafeLoader)\n"
+        "except yaml.reader.ReaderError as exc:\n"
+        "    print(exc.character)\n"
+        "print(yaml.load('a: \\u00e9', Loader=yaml.SafeLoader))\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out == ["{'a': [1, datetime.date(2020, 1, 2), 3.0], 'b': 'é'} [] _CompiledOnUse",
+                   "7", "{'a': 'é'}"]
+
+
+def test_control_character_in_course_yaml_is_located(tmp_path):
+    (tmp_path / "course.yaml").write_text("id: x\ntitle: a\x07b\n")
+    _, report = load(tmp_path)
+    assert ("yaml-syntax", "course.yaml", 2) in codes(report)

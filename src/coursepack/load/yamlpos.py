@@ -8,12 +8,50 @@ budget, so an "anchor bomb" becomes a diagnostic instead of exhausting memory.
 from __future__ import annotations
 
 import re
+import sys
 from bisect import bisect_right
 
-import yaml
 from msgspec import Struct, field
 
 from ..diagnostics import Report, Source, shorten
+
+
+class _CompiledOnUse:
+    """A regular expression compiled the first time it is used."""
+
+    def __init__(self, pattern, flags):
+        self._args = (pattern, flags)
+        self._compiled = None
+
+    def __getattr__(self, name):     # search, match, ...
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        return getattr(self._compiled, name)
+
+
+def _import_yaml():
+    """PyYAML, imported without compiling the pattern its pure-Python reader checks
+    characters with. That pattern spans all of Unicode and takes about 80 M instructions
+    (10 ms) to compile, at every start, while libyaml's reader, used here, checks the
+    characters itself. It is compiled on first use instead."""
+    if "yaml" in sys.modules:
+        return sys.modules["yaml"]
+    compile_now = re.compile
+
+    def compile_for_yaml(pattern, flags=0):
+        if sys._getframe(1).f_globals.get("__name__") == "yaml.reader":
+            return _CompiledOnUse(pattern, flags)
+        return compile_now(pattern, flags)
+
+    re.compile = compile_for_yaml
+    try:
+        import yaml
+    finally:
+        re.compile = compile_now
+    return yaml
+
+
+yaml = _import_yaml()
 
 try:  # the C parser is several times faster where libyaml is present
     _Loader = yaml.CSafeLoader
@@ -81,7 +119,7 @@ def parse_yaml(text: str, source: Source, report: Report, line_offset: int = 0) 
     if node is None:
         doc.values[()] = source.at(1 + line_offset, 1)
         return doc
-    constructor = yaml.SafeLoader("")
+    constructor = yaml.constructor.SafeConstructor()   # no reader: the text is parsed
     budget = [0, 0]     # values built, values built again through an alias
     built: set[int] = set()
 
