@@ -49,7 +49,7 @@ class LessonBody(Struct):
     html: str
     assets: list[Asset] = field(default_factory=list)
     references: list[citations.ListEntry] = field(default_factory=list)  # the lesson's list
-    cites: list = field(default_factory=list)      # until filled in
+    cites: list = field(default_factory=list)                  # until filled in
     cite_mark: str = ""                                        # marks their places
     page: citations.ReferencesPage | None = None               # only the References page's
     quiz: object = None                                        # a quizzes.QuizView
