@@ -1,8 +1,9 @@
 """Memo tables that make citeproc-py about twice as fast without changing what it writes.
 
 citeproc-py walks the style's XML tree for every piece of every citation and entry: it looks
-up the tree's root, the same child elements, terms, options and XPath queries again and
-again, and reaches each reference through a chain of dictionary lookups. Once a style and
+up the tree's root, the same child elements, macros, terms, options and XPath queries again
+and again, works out again whether each group calls a variable, splits the same condition
+attributes, and reaches each reference through a chain of dictionary lookups. Once a style and
 its locales are read, those trees never change, so each such lookup is answered once and
 remembered (keyed by the element, which also keeps lxml's Python object for it alive, so
 the attributes citeproc-py sets on it stay). The rendering code itself is untouched.
@@ -21,8 +22,8 @@ def install() -> None:
     if _installed:
         return
     _installed = True
-    from citeproc.model import (CitationStylesElement, Formatted, Locale, Name,
-                                SomewhatObjectifiedElement)
+    from citeproc.model import (CitationStylesElement, Formatted, If, Locale, Name, Parent,
+                                SomewhatObjectifiedElement, Term, Text)
     from citeproc.source import CitationItem, VariableError
 
     roots: dict = {}
@@ -32,12 +33,19 @@ def install() -> None:
     name_options: dict = {}
     unstyled: dict = {}
     terms: dict = {}
+    macros: dict = {}
+    locale_options: dict = {}
+    calls: dict = {}
+    conditions: dict = {}
+    singles: dict = {}
     find = SomewhatObjectifiedElement.find
     nsmap = SomewhatObjectifiedElement.nsmap
     xpath_search = CitationStylesElement.xpath_search
     get_term = CitationStylesElement.get_term
     name_option = Name.get_option
     format_text = Formatted.format
+    get_locale_option = CitationStylesElement.get_locale_option
+    single = Term.single.fget
     item = dict.__getitem__
 
     def get_root(self):
@@ -111,6 +119,63 @@ def install() -> None:
             return str(text) if isinstance(text, (int, float)) else text
         return format_text(self, text)
 
+    def get_macro(self, name):
+        key = (get_root(self), name)
+        try:
+            return macros[key]
+        except KeyError:
+            found = macros[key] = remembered_xpath_search(
+                key[0], f"cs:macro[@name='{name}'][1]")[0]
+            return found
+
+    def remembered_locale_option(self, name):
+        key = (get_root(self), name)
+        try:
+            return locale_options[key]
+        except KeyError:
+            value = locale_options[key] = get_locale_option(self, name)
+            return value
+
+    def remembered_calls(original):
+        # whether an element renders a variable: a property of the style alone
+        def calls_variable(self):
+            try:
+                return calls[self]
+            except KeyError:
+                result = calls[self] = original(self)
+                return result
+        return calls_variable
+
+    def condition(self, attribute):
+        key = (self, attribute)
+        try:
+            return conditions[key]
+        except KeyError:
+            words = conditions[key] = self.get(attribute).split()
+            return words
+
+    def condition_type(self, item):
+        types = condition(self, "type")
+        if not types:
+            return []
+        actual = item.reference.type
+        return [typ.lower() == actual for typ in types]
+
+    def condition_variable(self, item):
+        output = []
+        for variable in condition(self, "variable"):
+            variable = variable.replace("-", "_")
+            output.append("locator" in item if variable == "locator"
+                          else variable in item.reference)
+        return output
+
+    def remembered_single(self):
+        try:
+            return singles[self]
+        except KeyError:
+            text = singles[self] = single(self)
+            return text
+
     def bibliography(self):
         try:
             return item(item(self, "citation"), "bibliography")
@@ -124,6 +189,13 @@ def install() -> None:
     CitationStylesElement.xpath_search = remembered_xpath_search
     CitationStylesElement.get_formatter = get_formatter
     CitationStylesElement.get_term = remembered_term
+    CitationStylesElement.get_macro = get_macro
+    CitationStylesElement.get_locale_option = remembered_locale_option
+    Parent.calls_variable = remembered_calls(Parent.calls_variable)
+    Text.calls_variable = remembered_calls(Text.calls_variable)
+    If._type = condition_type
+    If._variable = condition_variable
+    Term.single = property(remembered_single)
     SomewhatObjectifiedElement.__getattr__ = child
     Locale.get_option = locale_option
     Name.get_option = remembered_name_option
