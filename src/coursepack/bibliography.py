@@ -419,25 +419,34 @@ def _unpaired_as_text(text: str) -> str:
                      if m.start() in unpaired else m.group(0), text)
 
 
+@lru_cache(maxsize=2)
+def _tidy_rules(punctuation_in_quote: bool) -> list[tuple[re.Pattern, str]]:
+    """tidy's substitutions, compiled once per process."""
+    c = _CLOSERS
+    rules = [
+        (r"<(i|b)>\s*</\1>", ""),
+        (rf"([?!])({c})\.(?!\.)", r"\1\2"),            # 'ready to learn?.'
+        (rf"(?<!\.)\.({c})\.(?!\.)", r".\1"),           # '..'
+        (rf",({c})\.", r"\1."),                         # ',.'
+        (rf"([,;:])({c})\1", r"\1\2"),                  # ',,'
+        (r"\.([’”])([,;:])", r"\1\2"),                  # 'things.’,'
+        (r"\(\s*\)", ""),
+        (r"[ \u00a0]+([.,;:])(?!\d)", r"\1"),
+        (r"  +", " "),
+        # 'pp. 45-67'
+        (r"\b(pp?\.\s*[A-Za-z]?\d+)\s*(?:--?|‐|‑|—)\s*([A-Za-z]?\d+)", "\\1–\\2"),
+    ]
+    if punctuation_in_quote:
+        rules += [(r"([?!])”[.,]", r"\1”"), (r"”([.,])", r"\1”")]
+    return [(re.compile(pattern), replacement) for pattern, replacement in rules]
+
+
 def tidy(html: str, punctuation_in_quote: bool = False) -> str:
     """The punctuation a careful editor fixes in processor output. With
     punctuation_in_quote (American usage), a comma or full stop after a closing double
     quote moves inside it."""
-    c = _CLOSERS
-    html = re.sub(r"<(i|b)>\s*</\1>", "", html)
-    html = re.sub(rf"([?!])({c})\.(?!\.)", r"\1\2", html)            # 'ready to learn?.'
-    html = re.sub(rf"(?<!\.)\.({c})\.(?!\.)", r".\1", html)           # '..'
-    html = re.sub(rf",({c})\.", r"\1.", html)                         # ',.'
-    html = re.sub(rf"([,;:])({c})\1", r"\1\2", html)                  # ',,'
-    html = re.sub(r"\.([’”])([,;:])", r"\1\2", html)                  # 'things.’,'
-    html = re.sub(r"\(\s*\)", "", html)
-    html = re.sub(r"[ \u00a0]+([.,;:])(?!\d)", r"\1", html)
-    html = re.sub(r"  +", " ", html)
-    html = re.sub(r"\b(pp?\.\s*[A-Za-z]?\d+)\s*(?:--?|‐|‑|—)\s*([A-Za-z]?\d+)", "\\1–\\2",
-                  html)                                               # 'pp. 45-67'
-    if punctuation_in_quote:
-        html = re.sub(r"([?!])”[.,]", r"\1”", html)
-        html = re.sub(r"”([.,])", r"\1”", html)
+    for pattern, replacement in _tidy_rules(punctuation_in_quote):
+        html = pattern.sub(replacement, html)
     return html.strip()
 
 
