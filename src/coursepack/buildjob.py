@@ -89,6 +89,8 @@ def run_all(jobs: list[Job], workers: int, progress=None) -> list[Outcome]:
             outcomes.append(run(job))
         return outcomes
     from concurrent.futures import ProcessPoolExecutor
+
+    from . import pipeline  # noqa: F401 - imported once here, before the workers fork
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
         futures = [pool.submit(run, job) for job in jobs]
         outcomes = []
