@@ -1,11 +1,13 @@
 """Benchmark: coursepack against the floor (Jinja2 + a deflated zip, nothing else).
 
-    .venv/bin/python bench/run.py [--runs 5] [--copies 20] [--quick] [--instructions]
+    .venv/bin/python bench/run.py [--runs 5] [--copies 20] [--parallel-runs 3] [--quick]
+                                  [--instructions]
 
 Times whole `coursepack` processes (median of --runs after a warm-up): full builds of the
 example course and of a generated large course, a no-op rebuild, a rebuild after editing one
 lesson, `validate` (where builds ran, reusing build/.cache, and in a folder without one), and
-`build -j 2` against `-j 1` on many copies of the large course.
+`build -j 2` against `-j 1` on many copies of the large course (--parallel-runs pairs, in
+turns; the median of each).
 Wall and CPU seconds and peak memory come from wait4() of each child. The floor is a script
 that renders the same pages with a precompiled Jinja2 template and writes them to a deflated
 zip, run the same way, in turns with the full build it is compared with. Prints a table,
@@ -213,6 +215,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--copies", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="fewer copies for -j (6)")
+    parser.add_argument("--parallel-runs", type=int, default=3,
+                        help="pairs of -j 1 and -j 2 builds, run in turns (median of each)")
     parser.add_argument("--instructions", action="store_true",
                         help="also count the instructions of each full build and its floor "
                              "(valgrind; slow, but steady on a busy machine)")
@@ -276,13 +280,19 @@ def main() -> None:
             shutil.copytree(large, target)
             text = (target / "course.yaml").read_text().replace('"large-course"', f'"copy{i:02d}"')
             (target / "course.yaml").write_text(text)
-        j = {}
-        for jobs in (1, 2):
-            out = work / f"many-j{jobs}"
-            j[jobs] = measure(COURSEPACK + ["build", "-q", "--no-cache", "-j", str(jobs),
-                                            str(many), "--out", str(out)])
-        results["parallel"] = {"copies": copies, "j1": j[1], "j2": j[2],
-                               "speedup": j[1]["wall"] / j[2]["wall"]}
+        # -j 1 and -j 2 in turns, so that a drift of the machine's speed shifts both alike
+        samples: dict[int, list[dict]] = {1: [], 2: []}
+        for _ in range(args.parallel_runs):
+            for jobs in (1, 2):
+                out = work / f"many-j{jobs}"
+                samples[jobs].append(measure(COURSEPACK + [
+                    "build", "-q", "--no-cache", "-j", str(jobs), str(many), "--out", str(out)]))
+        j = {jobs: {key: statistics.median(s[key] for s in runs) for key in runs[0]}
+             for jobs, runs in samples.items()}
+        results["parallel"] = {"copies": copies, "runs": args.parallel_runs, "j1": j[1],
+                               "j2": j[2], "speedup": j[1]["wall"] / j[2]["wall"],
+                               "speedups": [a["wall"] / b["wall"]
+                                            for a, b in zip(samples[1], samples[2])]}
         results["learner_first_heading_ms"] = first_heading_ms(
             work / "out-example" / "leadership-in-social-care-scorm12.zip", work)
 
@@ -295,7 +305,8 @@ def main() -> None:
             print(f"{label + ': floor':28} {f['wall']:8.3f} {f['cpu']:8.3f} {f['peak_mb']:8.1f}")
         p = results["parallel"]
         print(f"-j 2 vs -j 1 on {copies} copies: {p['j1']['wall']:.2f} s / {p['j2']['wall']:.2f} s"
-              f" = {p['speedup']:.2f}x")
+              f" = {p['speedup']:.2f}x (medians of {p['runs']}; each pair: "
+              + ", ".join(f"{s:.2f}x" for s in p["speedups"]) + ")")
         for label in ("example", "large"):
             pk = results[label]["package"]
             print(f"{label} package: {pk['zip_bytes']} bytes zip, {pk['files']} files, runtime "
