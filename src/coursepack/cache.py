@@ -131,6 +131,7 @@ def file_digests(folder: Path, exclude: Path | None = None) -> dict[str, str]:
     if found is not None:
         return found
     out: dict[str, str] = {}
+    prefix = os.path.join(folder, "")       # the walk's paths all start with it
     for directory, subdirs, files in os.walk(folder):
         subdirs[:] = sorted(d for d in subdirs if not d.startswith(".")
                             and os.path.join(directory, d) != str(skip))
@@ -138,9 +139,9 @@ def file_digests(folder: Path, exclude: Path | None = None) -> dict[str, str]:
             path = os.path.join(directory, name)
             try:
                 with open(path, "rb") as f:
-                    out[os.path.relpath(path, folder)] = hashlib.file_digest(f, "sha256").hexdigest()
+                    out[path[len(prefix):]] = hashlib.file_digest(f, "sha256").hexdigest()
             except OSError:
-                out[os.path.relpath(path, folder)] = "?"
+                out[path[len(prefix):]] = "?"
     _digests[(folder, skip)] = out
     return out
 
