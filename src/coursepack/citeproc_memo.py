@@ -6,7 +6,9 @@ and again, works out again whether each group calls a variable, splits the same 
 attributes, and reaches each reference through a chain of dictionary lookups. Once a style and
 its locales are read, those trees never change, so each such lookup is answered once and
 remembered (keyed by the element, which also keeps lxml's Python object for it alive, so
-the attributes citeproc-py sets on it stay). The rendering code itself is untouched.
+the attributes citeproc-py sets on it stay). Two condition tests (`type`, `variable`) are
+written anew to read their split attribute from a table; the rest of the rendering code is
+untouched.
 tests/test_references.py renders a course in several styles with and without these tables
 and checks that the bytes are the same.
 """
