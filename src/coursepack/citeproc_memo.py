@@ -18,6 +18,18 @@ from __future__ import annotations
 _installed = False
 
 
+class _Table(dict):
+    """A memo table: a missing key's value is computed once, by compute(key)."""
+
+    def __init__(self, compute):
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, key):
+        value = self[key] = self.compute(key)
+        return value
+
+
 def install() -> None:
     """Put the memo tables in place (once per process)."""
     global _installed
@@ -28,61 +40,49 @@ def install() -> None:
                                 SomewhatObjectifiedElement, Term, Text)
     from citeproc.source import CitationItem, VariableError
 
-    roots: dict = {}
-    queries: dict = {}
-    children: dict = {}
-    style_options: dict = {}
-    name_options: dict = {}
-    unstyled: dict = {}
-    terms: dict = {}
-    macros: dict = {}
-    locale_options: dict = {}
-    calls: dict = {}
-    conditions: dict = {}
-    singles: dict = {}
     find = SomewhatObjectifiedElement.find
     nsmap = SomewhatObjectifiedElement.nsmap
     xpath_search = CitationStylesElement.xpath_search
     get_term = CitationStylesElement.get_term
+    get_locale_option = CitationStylesElement.get_locale_option
     name_option = Name.get_option
     format_text = Formatted.format
-    get_locale_option = CitationStylesElement.get_locale_option
-    single = Term.single.fget
     item = dict.__getitem__
+    formatting = ("font-style", "font-variant", "font-weight", "text-decoration",
+                  "vertical-align")
+
+    roots = _Table(lambda element: element.getroottree().getroot())
+    queries = _Table(lambda key: xpath_search(*key))
+    # an element's first cs:NAME child, as `element.layout` in citeproc-py
+    children = _Table(lambda key: find(key[0], "cs:" + key[1], nsmap))
+    style_options = _Table(lambda locale: find(locale, "cs:style-options", nsmap))
+    name_options = _Table(lambda key: name_option(*key, None))
+    terms = _Table(lambda key: get_term(*key))                  # key: the style's root first
+    macros = _Table(lambda key: queries[key[0], f"cs:macro[@name='{key[1]}'][1]"][0])
+    locale_options = _Table(lambda key: get_locale_option(*key))
+    # an element without any formatting attribute leaves the text as it is
+    unstyled = _Table(lambda element: all(element.get(a) is None for a in formatting))
+    # whether an element renders a variable: a property of the style alone
+    parent_calls = _Table(Parent.calls_variable)
+    text_calls = _Table(Text.calls_variable)
+    conditions = _Table(lambda key: key[0].get(key[1]).split())
+    singles = _Table(Term.single.fget)
 
     def get_root(self):
-        try:
-            return roots[self]
-        except KeyError:
-            root = roots[self] = self.getroottree().getroot()
-            return root
+        return roots[self]
 
     def remembered_xpath_search(self, expression):
-        key = (self, expression)
-        try:
-            return queries[key]
-        except KeyError:
-            found = queries[key] = xpath_search(self, expression)
-            return found
+        return queries[self, expression]
 
     def child(self, name):
-        # the element's first cs:NAME child, as `element.layout` in citeproc-py
-        key = (self, name)
-        try:
-            return children[key]
-        except KeyError:
-            found = children[key] = find(self, "cs:" + name, nsmap)
-            return found
+        return children[self, name]
 
     def get_formatter(self):
-        root = get_root(self)
+        root = roots[self]
         return root.style.formatter if isinstance(root, Locale) else root.formatter
 
     def locale_option(self, name):
-        try:
-            options = style_options[self]
-        except KeyError:
-            options = style_options[self] = find(self, "cs:style-options", nsmap)
+        options = style_options[self]
         if options is None:
             raise IndexError
         return options.get(name, self._default_options[name])
@@ -90,74 +90,21 @@ def install() -> None:
     def remembered_name_option(self, name, context=None, sort_options=None):
         if sort_options is not None and name in sort_options:
             return name_option(self, name, context, sort_options)
-        key = (self, name, context)
-        try:
-            return name_options[key]
-        except KeyError:
-            value = name_options[key] = name_option(self, name, context, None)
-            return value
+        return name_options[self, name, context]
 
     def remembered_term(self, name, form=None, fallback_locale=True, zero_padded=False):
-        root = get_root(self)
+        root = roots[self]
         if isinstance(root, Locale):
             return get_term(self, name, form, fallback_locale, zero_padded)
-        key = (root, name, form, fallback_locale, zero_padded)
-        try:
-            return terms[key]
-        except KeyError:
-            term = terms[key] = get_term(self, name, form, fallback_locale, zero_padded)
-            return term
-
-    formatting = ("font-style", "font-variant", "font-weight", "text-decoration",
-                  "vertical-align")
+        return terms[root, name, form, fallback_locale, zero_padded]
 
     def format_unless_plain(self, text):
-        # an element without any formatting attribute leaves the text as it is
-        try:
-            plain = unstyled[self]
-        except KeyError:
-            plain = unstyled[self] = all(self.get(a) is None for a in formatting)
-        if plain:
+        if unstyled[self]:
             return str(text) if isinstance(text, (int, float)) else text
         return format_text(self, text)
 
-    def get_macro(self, name):
-        key = (get_root(self), name)
-        try:
-            return macros[key]
-        except KeyError:
-            found = macros[key] = remembered_xpath_search(
-                key[0], f"cs:macro[@name='{name}'][1]")[0]
-            return found
-
-    def remembered_locale_option(self, name):
-        key = (get_root(self), name)
-        try:
-            return locale_options[key]
-        except KeyError:
-            value = locale_options[key] = get_locale_option(self, name)
-            return value
-
-    def remembered_calls(original):
-        # whether an element renders a variable: a property of the style alone
-        def calls_variable(self):
-            try:
-                return calls[self]
-            except KeyError:
-                result = calls[self] = original(self)
-                return result
-        return calls_variable
-
-    def condition(self, attribute):
-        key = (self, attribute)
-        try:
-            return conditions[key]
-        except KeyError:
-            words = conditions[key] = self.get(attribute).split()
-            return words
-
     def condition_type(self, item):
-        types = condition(self, "type")
+        types = conditions[self, "type"]
         if not types:
             return []
         actual = item.reference.type
@@ -165,18 +112,11 @@ def install() -> None:
 
     def condition_variable(self, item):
         output = []
-        for variable in condition(self, "variable"):
+        for variable in conditions[self, "variable"]:
             variable = variable.replace("-", "_")
             output.append("locator" in item if variable == "locator"
                           else variable in item.reference)
         return output
-
-    def remembered_single(self):
-        try:
-            return singles[self]
-        except KeyError:
-            text = singles[self] = single(self)
-            return text
 
     def bibliography(self):
         try:
@@ -191,13 +131,14 @@ def install() -> None:
     CitationStylesElement.xpath_search = remembered_xpath_search
     CitationStylesElement.get_formatter = get_formatter
     CitationStylesElement.get_term = remembered_term
-    CitationStylesElement.get_macro = get_macro
-    CitationStylesElement.get_locale_option = remembered_locale_option
-    Parent.calls_variable = remembered_calls(Parent.calls_variable)
-    Text.calls_variable = remembered_calls(Text.calls_variable)
+    CitationStylesElement.get_macro = lambda self, name: macros[roots[self], name]
+    CitationStylesElement.get_locale_option = \
+        lambda self, name: locale_options[roots[self], name]
+    Parent.calls_variable = lambda self: parent_calls[self]
+    Text.calls_variable = lambda self: text_calls[self]
     If._type = condition_type
     If._variable = condition_variable
-    Term.single = property(remembered_single)
+    Term.single = property(singles.__getitem__)
     SomewhatObjectifiedElement.__getattr__ = child
     Locale.get_option = locale_option
     Name.get_option = remembered_name_option
