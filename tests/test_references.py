@@ -203,6 +203,19 @@ def test_keys_for_entries_without_one():
     assert key_base((Name(family="O'Neill"),), None) == "oneillnd"
 
 
+def test_csl_json_items_are_located_under_their_key(tmp_path):
+    """{"items": [...]} (as some exports write it): each reference is placed where it
+    starts, even with other arrays written before "items"."""
+    path = tmp_path / "export.json"
+    path.write_text('{"schema": ["csl", [1]],\n "items": [\n  {"id": "a", "type": "book", '
+                    '"title": "A"},\n    {"id": "b", "type": "book", "title": "B"}\n]}\n',
+                    encoding="utf-8")
+    refs, report = read(path)
+    assert report.items == []
+    assert [(r.key, r.source.line, r.source.column) for r in refs] == [("a", 3, 3),
+                                                                      ("b", 4, 5)]
+
+
 @pytest.mark.parametrize("name, text, line, column", [
     ("bad.json", '[\n  {"id": "a", "type": "book", "title": "A"},\n  {"id": "b" "type": 1}\n]\n',
      3, 14),

@@ -243,8 +243,9 @@ def render(course: Course, listed: list[Reference], uses: list[Cite]
     lists = {}
     for lesson_id, keys in lesson_lists.items():
         if lesson_id in own:
+            wanted = set(keys)
             lists[lesson_id] = [ListEntry(k, anchors[(lesson_id, k)], *entries[k])
-                                for k in order if k in keys]
+                                for k in order if k in wanted]
     page = ReferencesPage("References", [ListEntry(k, anchors[(REFERENCES_ID, k)], *entries[k])
                                          for k in order], style_info.title)
     return lists, page
@@ -258,7 +259,9 @@ def _anchors(course: Course, order: list[str], lists: dict[str, list[str]]
     taken |= {f"lesson-{lesson.id}-title" for lesson in course.lessons}
     out: dict[tuple[str, str], str] = {}
     wanted = [(REFERENCES_ID, k) for k in order]
-    wanted += [(lesson_id, k) for lesson_id, keys in lists.items() for k in order if k in keys]
+    for lesson_id, keys in lists.items():
+        listed = set(keys)
+        wanted += [(lesson_id, k) for k in order if k in listed]
     for scope, key in wanted:
         safe = re.sub(r"[^A-Za-z0-9_-]", "-", key)
         base = f"ref-{safe}" if scope == REFERENCES_ID else f"ref-{scope}-{safe}"

@@ -102,42 +102,37 @@ def _read_csl_json(text: str, source: Source, report: Report) -> list[Reference]
     return out
 
 
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
 def _json_item_lines(text: str, array_depth: int = 1) -> list[tuple[int, int]]:
-    """(line, column) where each element of the first JSON array opened at array_depth
-    (1: the top-level array; 2: the array of {"items": [...]}) starts."""
-    out, depth, in_string, escape = [], 0, False, False
-    line, column = 1, 0
-    state = "before"   # "before" the array, "next" item expected, "in" an item
-    for ch in text:
-        column += 1
-        if ch == "\n":
-            line, column = line + 1, 0
-            continue
-        if in_string:
-            if escape:
-                escape = False
-            elif ch == "\\":
-                escape = True
-            elif ch == '"':
-                in_string = False
-            continue
-        if ch in " \t\r":
-            continue
-        if state == "next" and ch not in "]}":
-            out.append((line, column))
-            state = "in"
-        if ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if ch == "[" and depth == array_depth and state == "before":
-                state = "next"
-        elif ch in "]}":
-            depth -= 1
-            if depth < array_depth and state != "before":
-                break
-        elif ch == "," and depth == array_depth and state == "in":
-            state = "next"
+    """(line, column) where each reference of a valid CSL-JSON text starts: the elements of
+    the top-level array (array_depth 1) or of the array under "items" (2). The values in
+    between are skipped by the json module's own scanner, not a character at a time."""
+    decoder, space = json.JSONDecoder(), _JSON_SPACE
+    pos = space.match(text).end()
+    if array_depth == 2:                   # {"key": value, ..., "items": [...], ...}
+        pos, items = pos + 1, pos
+        while text[space.match(text, pos).end()] != "}":
+            key, pos = decoder.raw_decode(text, space.match(text, pos).end())
+            pos = space.match(text, space.match(text, pos).end() + 1).end()  # past ':'
+            if key == "items":
+                items = pos                # the last one counts, as in json.loads
+            pos = space.match(text, decoder.raw_decode(text, pos)[1]).end()
+            pos += text[pos] == ","
+        pos = items
+    starts, pos = [], pos + 1              # past '['
+    while text[pos := space.match(text, pos).end()] != "]":
+        starts.append(pos)
+        pos = space.match(text, decoder.raw_decode(text, pos)[1]).end()
+        pos += text[pos] == ","
+    out, line, line_start, counted = [], 1, 0, 0
+    for pos in starts:
+        newlines = text.count("\n", counted, pos)
+        if newlines:
+            line, line_start = line + newlines, text.rindex("\n", counted, pos) + 1
+        counted = pos
+        out.append((line, pos - line_start + 1))
     return out
 
 
