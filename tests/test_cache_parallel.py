@@ -1,6 +1,7 @@
 """The build cache and parallel builds change how fast, never what is built."""
 
 import hashlib
+import os
 import pickle
 import shutil
 
@@ -34,6 +35,32 @@ def test_unchanged_course_is_not_rebuilt_and_edits_are(tmp_path, cli):
     zip_path.unlink()                      # an output that went missing is made again
     assert "(unchanged)" not in cli("build", course, "--out", out).output
     assert digest(zip_path) == digest(tmp_path / "clean" / zip_path.name)
+
+
+def test_a_build_reads_each_course_file_once(tmp_path, cli, monkeypatch):
+    """The cache's digests read the course; the build then uses those bytes rather than
+    reading every file a second time."""
+    import builtins
+    import io
+    course = tmp_path / "course"
+    shutil.copytree(EXAMPLE, course)
+    opened = []
+    real_open = io.open
+
+    inside = os.path.join(os.path.realpath(course), "")
+
+    def counting_open(file, *args, **kwargs):
+        if isinstance(file, (str, os.PathLike)) and \
+                os.path.realpath(file).startswith(inside):
+            opened.append(os.path.realpath(file)[len(inside):])
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", counting_open)
+    monkeypatch.setattr(builtins, "open", counting_open)
+    monkeypatch.chdir(tmp_path)
+    assert cli("build", "course", "--out", tmp_path / "out").exit_code == 0
+    files = sorted(p.relative_to(course).as_posix() for p in course.rglob("*") if p.is_file())
+    assert sorted(opened) == files
 
 
 def test_cached_citations_give_the_same_pages(tmp_path, cli):

@@ -20,7 +20,9 @@ from . import __version__
 _folder: Path | None = None
 _memory: dict | None = None
 _digests: dict[tuple[Path, Path | None], dict[str, str]] = {}
+_read: dict[str, bytes] = {}     # what the digests read, by path, for the build to use
 MEMORY_ENTRIES = 8      # per kind, in a long-lived process's memory
+KEEP_BYTES = 1 << 20    # files up to this size are read once per build, not twice
 
 
 def use(folder: Path | None, memory: dict | None = None) -> None:
@@ -29,6 +31,7 @@ def use(folder: Path | None, memory: dict | None = None) -> None:
     global _folder, _memory
     _folder, _memory = folder, (memory if folder is None else None)
     _digests.clear()
+    _read.clear()
 
 
 def digest(*parts) -> str:
@@ -138,12 +141,33 @@ def file_digests(folder: Path, exclude: Path | None = None) -> dict[str, str]:
         for name in sorted(files):
             path = os.path.join(directory, name)
             try:
-                with open(path, "rb") as f:
-                    out[path[len(prefix):]] = hashlib.file_digest(f, "sha256").hexdigest()
+                out[path[len(prefix):]] = _hash_file(path)
             except OSError:
                 out[path[len(prefix):]] = "?"
     _digests[(folder, skip)] = out
     return out
+
+
+def _hash_file(path: str) -> str:
+    """A file's sha256; a small file's bytes are kept for source_bytes."""
+    with open(path, "rb") as f:
+        data = f.read(KEEP_BYTES + 1)
+        h = hashlib.sha256(data)
+        if len(data) <= KEEP_BYTES:
+            _read[path] = data
+        else:
+            while chunk := f.read(KEEP_BYTES):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def source_bytes(path: Path) -> bytes:
+    """A course file's bytes, as the build's digests read them (so the build uses what its
+    fingerprint names, and reads each small file once), else from disk."""
+    data = _read.get(str(path))
+    if data is None and _read:
+        data = _read.get(os.path.realpath(path))   # named another way (relative, a link)
+    return path.read_bytes() if data is None else data
 
 
 def folder_digest(folder: Path, exclude: Path | None = None) -> str:

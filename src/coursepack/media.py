@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from msgspec import Struct
 
 from . import units
+from .cache import source_bytes
 from .captions import captions_vtt, chapters_vtt, transcript_text, transcript_vtt
 from .model import Course, Lesson, Transcript
 from .timecode import clock
@@ -58,14 +59,14 @@ def video_files(course: Course, lesson: Lesson) -> tuple[VideoView, dict[str, by
     src = mime = poster = ""
     if video.src is not None:
         src = asset_href(course, video.src)
-        files[src] = video.src.read_bytes()
+        files[src] = source_bytes(video.src)
         mime = MIME.get(video.src.suffix.lower(), "")
     elif video.url:
         src = video.url
         mime = MIME.get("." + urlsplit(video.url).path.rsplit(".", 1)[-1].lower(), "")
     if video.poster is not None:
         poster = asset_href(course, video.poster)
-        files[poster] = video.poster.read_bytes()
+        files[poster] = source_bytes(video.poster)
     captions = chapters = txt = vtt = ""
     cues: tuple[CueView, ...] = ()
     if video.transcript is not None:

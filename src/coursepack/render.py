@@ -13,6 +13,7 @@ from jinja2.bccache import Bucket
 from markupsafe import Markup
 from msgspec import Struct
 
+from .cache import source_bytes
 from .diagnostics import Report, Source, display_path
 from .markdown import LessonBody, lesson_anchor
 from .media import media_origins, video_files
@@ -155,5 +156,5 @@ def render_pages(course: Course, bodies: dict[str, LessonBody], pages: list[Page
         return None
     for body in bodies.values():
         for asset in body.assets:
-            files[asset.href] = asset.path.read_bytes()
+            files[asset.href] = source_bytes(asset.path)
     return files

@@ -99,7 +99,7 @@ class Memo:
 
 def _read_digest(path: Path) -> str:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return hashlib.sha256(cache.source_bytes(path)).hexdigest()
     except OSError:
         return "?"
 

@@ -8,6 +8,7 @@ import stat
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
+from ..cache import source_bytes
 from ..diagnostics import Report, Source, display_path, shorten
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
@@ -84,7 +85,7 @@ def read_text(path: Path, report: Report) -> str | None:
                          f"a source file is {MAX_SOURCE_BYTES // (1024 * 1024)} MB",
                          where.at(1, 1))
             return None
-        raw = path.read_bytes()
+        raw = source_bytes(path)
     except OSError as exc:
         report.error("unreadable-file", f"cannot read file: {exc.strerror}", where)
         return None
