@@ -33,9 +33,9 @@ class Outcome(Struct):
 
 def _fingerprint(job: Job) -> str:
     controls = cache.folder_digest(job.control_files) if job.control_files else ""
-    return cache.digest(cache.code_digest(), cache.folder_digest(job.folder, job.out_dir),
-                        job.targets, controls, os.environ.get("SOURCE_DATE_EPOCH", ""),
-                        job.strict)
+    sources = cache.folder_digest(job.folder, job.out_dir, keep=True)
+    return cache.digest(cache.code_digest(), sources, job.targets, controls,
+                        os.environ.get("SOURCE_DATE_EPOCH", ""), job.strict)
 
 
 def _output_digest(path: Path) -> str | None:

@@ -124,10 +124,12 @@ def _installed() -> list[str]:
     return names
 
 
-def file_digests(folder: Path, exclude: Path | None = None) -> dict[str, str]:
+def file_digests(folder: Path, exclude: Path | None = None, keep: bool = False
+                 ) -> dict[str, str]:
     """The sha256 of every file of a course folder by relative path, hidden folders and the
     output folder aside. Read once per process: the build's fingerprint and the per-lesson
-    keys share it."""
+    keys share it. With keep (a course's sources), small files' bytes are kept for
+    source_bytes."""
     folder = folder.resolve()
     skip = exclude.resolve() if exclude else None
     found = _digests.get((folder, skip))
@@ -141,19 +143,18 @@ def file_digests(folder: Path, exclude: Path | None = None) -> dict[str, str]:
         for name in sorted(files):
             path = os.path.join(directory, name)
             try:
-                out[path[len(prefix):]] = _hash_file(path)
+                out[path[len(prefix):]] = _hash_file(path, keep)
             except OSError:
                 out[path[len(prefix):]] = "?"
     _digests[(folder, skip)] = out
     return out
 
 
-def _hash_file(path: str) -> str:
-    """A file's sha256; a small file's bytes are kept for source_bytes."""
+def _hash_file(path: str, keep: bool) -> str:
     with open(path, "rb") as f:
         data = f.read(KEEP_BYTES + 1)
         h = hashlib.sha256(data)
-        if len(data) <= KEEP_BYTES:
+        if keep and len(data) <= KEEP_BYTES:
             _read[path] = data
         else:
             while chunk := f.read(KEEP_BYTES):
@@ -170,7 +171,7 @@ def source_bytes(path: Path) -> bytes:
     return path.read_bytes() if data is None else data
 
 
-def folder_digest(folder: Path, exclude: Path | None = None) -> str:
-    """Every file of a course folder (names and bytes), hidden folders and the output
-    folder aside."""
-    return digest(*(x for item in file_digests(folder, exclude).items() for x in item))
+def folder_digest(folder: Path, exclude: Path | None = None, keep: bool = False) -> str:
+    """Every file of a folder (names and bytes), hidden folders and the output folder
+    aside."""
+    return digest(*(x for item in file_digests(folder, exclude, keep).items() for x in item))

@@ -45,7 +45,7 @@ class Memo:
             if not isinstance(self.saved, dict):
                 self.saved = {}
         self.kept: dict[str, bytes] = {}
-        self.digests = cache.file_digests(self.folder, cache.output_folder())
+        self.digests = cache.file_digests(self.folder, cache.output_folder(), keep=True)
         self.base = ""
         self.lesson_keys: dict[Path, str] = {}
 
