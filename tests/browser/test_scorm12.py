@@ -48,15 +48,29 @@ def assert_nothing_after_finish(lms) -> None:
     assert log[finishes[0] + 1:] == [], f"API calls after LMSFinish: {log[finishes[0] + 1:]}"
 
 
+def assert_every_commit_carries_time_and_exit(lms) -> None:
+    """Each commit sends the session's time so far and its exit, so that a session the
+    browser ends without LMSFinish still counts its time and keeps the attempt."""
+    since_commit: set[str] = set()
+    for method, args, _ in lms.log():
+        if method == "LMSSetValue":
+            since_commit.add(args[0])
+        elif method == "LMSCommit":
+            assert {"cmi.core.session_time", "cmi.core.exit"} <= since_commit, since_commit
+            since_commit = set()
+
+
 def assert_finished(lms, exit_value: str) -> None:
     """The session ended the SCORM 1.2 way: times and exit set, committed, LMSFinish once."""
     assert_nothing_after_finish(lms)
+    assert_every_commit_carries_time_and_exit(lms)
     sent_times = set_values(lms, "cmi.core.session_time")
-    assert len(sent_times) == 1, f"session_time sent {len(sent_times)} times"
-    assert SESSION_TIME.match(sent_times[0]), sent_times[0]
-    assert set_values(lms, "cmi.core.exit") == [exit_value]
+    assert all(SESSION_TIME.match(t) for t in sent_times), sent_times
+    seconds = [timespan_seconds(t) for t in sent_times]
+    assert seconds == sorted(seconds), f"session_time went back: {sent_times}"
+    assert set_values(lms, "cmi.core.exit")[-1] == exit_value
     core = lms.cmi()["core"]
-    assert timespan_seconds(core["session_time"]) == timespan_seconds(sent_times[0])
+    assert timespan_seconds(core["session_time"]) == seconds[-1]
     assert SESSION_TIME.match(core["session_time"])
     assert core["exit"] == exit_value
     commits = lms.calls("LMSCommit")
@@ -213,6 +227,20 @@ def test_pagehide_finishes_the_session(lms, lesson_ids, how):
     core = lms.cmi()["core"]
     assert core["lesson_location"] == lesson_ids[1]
     assert core["lesson_status"] == "incomplete"
+
+
+def test_a_session_ended_without_a_word_keeps_its_time_and_place(lms, lesson_ids):
+    """A phone closes the tab and no pagehide arrives: what the last commit sent already
+    holds the session's time and exit "suspend", so the LMS keeps the attempt."""
+    lms.launch()
+    lms.page.wait_for_timeout(1_100)
+    show_via_next(lms, lesson_ids[1])
+    assert lms.calls("LMSFinish") == []
+    assert_every_commit_carries_time_and_exit(lms)
+    core = lms.cmi()["core"]
+    assert core["exit"] == "suspend" and core["lesson_location"] == lesson_ids[1]
+    assert SESSION_TIME.match(core["session_time"])
+    assert timespan_seconds(core["session_time"]) >= 1.0
 
 
 # ---------------------------------------------------------------- the network guard itself

@@ -142,6 +142,12 @@
         ok = this.set("cmi.success_status", state.success || "unknown") && ok;
         ok = this.set("cmi.progress_measure", String(state.progress)) && ok;
       }
+      /* Time and exit go with every commit, not only the last: a session the browser ends
+         without a word (a phone closing the tab) still counts its time and keeps its place.
+         The learner's progress does not hang on them. */
+      this.set(v12 ? "cmi.core.session_time" : "cmi.session_time",
+               v12 ? timespan12(state.elapsed) : duration2004(state.elapsed));
+      this.set(v12 ? "cmi.core.exit" : "cmi.exit", state.finished ? (v12 ? "" : "normal") : "suspend");
       return ok;
     },
 
@@ -208,15 +214,11 @@
       return x.patterns.map(function (p) { return self.format(x.type, p, x.caseSensitive); });
     },
 
-    finish: function (state, elapsedMs, leaving, pending) {
+    finish: function (state, leaving, pending) {
       this.save(state);
       /* answers the LMS has not taken yet go with the last save */
       var recorded = !pending.length || this.record(pending);
-      var v12 = this.v12, done = state.finished;
-      this.set(v12 ? "cmi.core.session_time" : "cmi.session_time",
-               v12 ? timespan12(elapsedMs) : duration2004(elapsedMs));
-      this.set(v12 ? "cmi.core.exit" : "cmi.exit", done ? (v12 ? "" : "normal") : "suspend");
-      if (!v12 && leaving) { this.set("adl.nav.request", done ? "exitAll" : "suspendAll"); }
+      if (!this.v12 && leaving) { this.set("adl.nav.request", state.finished ? "exitAll" : "suspendAll"); }
       var committed = this.commit();
       return isTrue(this.call("finish", "")) && committed && recorded;
     }
@@ -431,6 +433,7 @@
   function snapshot() {
     return { location: lessons[current].id, suspend: encodeState(store.limit),
              completed: completed, success: success(), score: score(), finished: isFinished(),
+             elapsed: Date.now() - startedAt,
              progress: required ? Math.round(100 * visitedCount() / required) / 100 : 1 };
   }
 
@@ -519,7 +522,7 @@
 
   function finish(leaving) {
     if (finished) { return true; }
-    var ok = store.finish(snapshot(), Date.now() - startedAt, leaving, pending);
+    var ok = store.finish(snapshot(), leaving, pending);
     finished = true;
     return ok;
   }
