@@ -1,6 +1,6 @@
 """Benchmark: coursepack against the floor (Jinja2 + a deflated zip, nothing else).
 
-    .venv/bin/python bench/run.py [--runs 5] [--copies 20] [--parallel-runs 3] [--quick]
+    .venv/bin/python bench/run.py [--runs 5] [--copies 20] [--parallel-runs 5] [--quick]
                                   [--instructions]
 
 Times whole `coursepack` processes (median of --runs after a warm-up): full builds of the
@@ -10,7 +10,8 @@ lesson, `validate` (where builds ran, reusing build/.cache, and in a folder with
 turns; the median of each).
 Wall and CPU seconds and peak memory come from wait4() of each child. The floor is a script
 that renders the same pages with a precompiled Jinja2 template and writes them to a deflated
-zip, run the same way, in turns with the full build it is compared with. Prints a table,
+zip, run the same way, in turns with the full build it is compared with; the one-lesson
+edit is likewise timed in turns with a full build, for its share of one. Prints a table,
 then each performance goal with its measured figure, and writes bench/results.json.
 
 With --instructions (and valgrind installed), the two full builds and their floors are also
@@ -85,28 +86,30 @@ def measure(cmd: list[str], cwd: Path | None = None) -> dict:
             "peak_mb": usage.ru_maxrss / 1024}
 
 
-def median_of(runs: int, cmd_for, cwd=None, before=None) -> dict:
-    """Warm-up run, then the median of `runs` runs; `before(i)` prepares run i."""
-    if before:
-        before(-1)
-    measure(cmd_for(-1), cwd)
-    samples = []
-    for i in range(runs):
-        if before:
-            before(i)
-        samples.append(measure(cmd_for(i), cwd))
+def median_of(runs: int, cmd: list[str], cwd=None) -> dict:
+    """Warm-up run, then the median of `runs` runs."""
+    measure(cmd, cwd)
+    return median([measure(cmd, cwd) for _ in range(runs)])
+
+
+def median(samples: list[dict]) -> dict:
     return {key: statistics.median(s[key] for s in samples) for key in samples[0]}
 
 
+def in_turns(runs: int, *steps) -> list[list[dict]]:
+    """Steps (each measures one run: a function of the run number) taken in turns, after a
+    warm-up of each, so that a machine whose speed drifts shifts them alike and their ratios
+    stay fair. The samples of each step."""
+    for step in steps:
+        step(-1)
+    turns = [[step(i) for step in steps] for i in range(runs)]
+    return [[turn[k] for turn in turns] for k in range(len(steps))]
+
+
 def medians_side_by_side(runs: int, cmd: list[str], floor_cmd: list[str]) -> tuple[dict, dict]:
-    """A command and the floor, run in turns (after a warm-up of each), so that a machine
-    whose speed drifts shifts both alike and their ratio stays fair."""
-    measure(cmd)
-    measure(floor_cmd)
-    pairs = [(measure(cmd), measure(floor_cmd)) for _ in range(runs)]
-    def median(samples):
-        return {key: statistics.median(s[key] for s in samples) for key in samples[0]}
-    return median([a for a, _ in pairs]), median([b for _, b in pairs])
+    """A command and the floor, run in turns: the median of each."""
+    ours, floor = in_turns(runs, lambda i: measure(cmd), lambda i: measure(floor_cmd))
+    return median(ours), median(floor)
 
 
 def instructions(cmd: list[str]) -> int | None:
@@ -215,7 +218,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--copies", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="fewer copies for -j (6)")
-    parser.add_argument("--parallel-runs", type=int, default=3,
+    parser.add_argument("--parallel-runs", type=int, default=5,
                         help="pairs of -j 1 and -j 2 builds, run in turns (median of each)")
     parser.add_argument("--instructions", action="store_true",
                         help="also count the instructions of each full build and its floor "
@@ -227,7 +230,7 @@ def main() -> None:
                                  "platform": platform.platform()}, "runs": args.runs}
     try:
         large = generate(work / "large", 1.0)
-        rows = []
+        rows, full_builds = [], {}
         for label, course in (("example", EXAMPLE), ("large", large)):
             out = work / f"out-{label}"
 
@@ -239,6 +242,7 @@ def main() -> None:
             floor_cmd = [sys.executable, "-c", FLOOR, str(floor_data),
                          str(work / f"floor-{label}.zip")]
             build, floor = medians_side_by_side(args.runs, full(0), floor_cmd)
+            full_builds[label] = full(0)
             rows.append((f"{label}: full build", build, floor))
             results[label] = {"build": build, "floor": floor, "package": package_figures(package)}
             if args.instructions:
@@ -251,20 +255,23 @@ def main() -> None:
         shutil.copytree(large, home / "course")
         cached = COURSEPACK + ["build", "-q", "course"]
         measure(cached, home)
-        noop = median_of(args.runs, lambda i: cached, home)
+        noop = median_of(args.runs, cached, home)
         lesson = home / "course" / "lessons" / "m03-l2.md"
         original = lesson.read_text(encoding="utf-8")
 
         def edit(i):
             lesson.write_text(original + f"\nEdit number {i + 2}.\n", encoding="utf-8")
-        one_edit = median_of(args.runs, lambda i: cached, home, before=edit)
+            return measure(cached, home)
+        # the edit's share of a full build: the two in turns
+        edits, fulls = in_turns(args.runs, edit, lambda i: measure(full_builds["large"]))
+        one_edit, edit_share = median(edits), median(edits)["wall"] / median(fulls)["wall"]
         lesson.write_text(original, encoding="utf-8")
         measure(cached, home)
         # validate where the builds ran (it reuses ./build/.cache), and where none ran
-        validate = median_of(args.runs, lambda i: COURSEPACK + ["validate", "-q", "course"], home)
+        validate = median_of(args.runs, COURSEPACK + ["validate", "-q", "course"], home)
         elsewhere = work / "elsewhere"
         elsewhere.mkdir()
-        validate_cold = median_of(args.runs, lambda i: COURSEPACK + [
+        validate_cold = median_of(args.runs, COURSEPACK + [
             "validate", "-q", str(home / "course")], elsewhere)
         floor_large = results["large"]["floor"]
         rows += [("large: no-op rebuild", noop, floor_large),
@@ -287,8 +294,7 @@ def main() -> None:
                 out = work / f"many-j{jobs}"
                 samples[jobs].append(measure(COURSEPACK + [
                     "build", "-q", "--no-cache", "-j", str(jobs), str(many), "--out", str(out)]))
-        j = {jobs: {key: statistics.median(s[key] for s in runs) for key in runs[0]}
-             for jobs, runs in samples.items()}
+        j = {jobs: median(runs) for jobs, runs in samples.items()}
         results["parallel"] = {"copies": copies, "runs": args.parallel_runs, "j1": j[1],
                                "j2": j[2], "speedup": j[1]["wall"] / j[2]["wall"],
                                "speedups": [a["wall"] / b["wall"]
@@ -319,8 +325,7 @@ def main() -> None:
                       f"{counted['floor'] / 1e6:,.0f} M = {counted['build'] / counted['floor']:.2f}x")
             elif args.instructions:
                 print(f"{label}: no instruction count (is valgrind installed?)")
-        edit_share = one_edit["wall"] / results["large"]["build"]["wall"]
-        print(f"one-lesson edit / full build: {edit_share:.0%}")
+        print(f"one-lesson edit / full build (in turns): {edit_share:.0%}")
         for label, learner in results["learner_first_heading_ms"].items():
             if learner is not None:
                 print(f"learner, {label}: first lesson heading visible after "
