@@ -9,13 +9,13 @@ import os
 import time
 from pathlib import Path
 
-from msgspec import Struct, field, structs
+from typing import NamedTuple
 
 from . import cache
 from .diagnostics import Diagnostic, Report
 
 
-class Job(Struct):
+class Job(NamedTuple):
     folder: Path
     targets: tuple[str, ...]
     out_dir: Path
@@ -24,9 +24,9 @@ class Job(Struct):
     cached: bool = True
 
 
-class Outcome(Struct):
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    written: list[Path] = field(default_factory=list)
+class Outcome(NamedTuple):
+    diagnostics: list[Diagnostic]
+    written: list[Path]
     reused: bool = False
     seconds: float = 0.0
 
@@ -49,9 +49,7 @@ def _output_digest(path: Path) -> str | None:
 
 def run(job: Job) -> Outcome:
     started = time.perf_counter()
-    outcome = _run(job)
-    outcome.seconds = time.perf_counter() - started
-    return outcome
+    return _run(job)._replace(seconds=time.perf_counter() - started)
 
 
 def _run(job: Job) -> Outcome:
@@ -75,7 +73,7 @@ def _run(job: Job) -> Outcome:
         cache.store("builds", record_key, {
             "inputs": fingerprint,
             "outputs": {str(p): _output_digest(p) for p in written},
-            "diagnostics": [structs.asdict(d) for d in report.sorted()]})
+            "diagnostics": [d.as_dict() for d in report.sorted()]})
     return Outcome(report.sorted(), written)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from markupsafe import escape
-from msgspec import Struct, field, structs
+from msgspec import Struct, field
 
 from .diagnostics import Report, format_text
 
@@ -53,7 +53,7 @@ class Previewer:
         with units.kept(self.folder):
             checked = check(self.folder, report)
             files = package(checked, "web", report) if checked.ok else None
-        problems = [structs.asdict(d) for d in report.sorted()]
+        problems = [d.as_dict() for d in report.sorted()]
         with self.changed:
             state = self.state
             if files is not None and not report.errors:
