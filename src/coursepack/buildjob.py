@@ -8,7 +8,6 @@ import hashlib
 import os
 import time
 from pathlib import Path
-
 from typing import NamedTuple
 
 from . import cache
