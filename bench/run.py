@@ -264,7 +264,8 @@ def main() -> None:
             return measure(cached, home)
         # the edit's share of a full build: the two in turns
         edits, fulls = in_turns(args.runs, edit, lambda i: measure(full_builds["large"]))
-        one_edit, edit_share = median(edits), median(edits)["wall"] / median(fulls)["wall"]
+        one_edit = median(edits)
+        edit_share = one_edit["wall"] / median(fulls)["wall"]
         lesson.write_text(original, encoding="utf-8")
         measure(cached, home)
         # validate where the builds ran (it reuses ./build/.cache), and where none ran

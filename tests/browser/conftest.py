@@ -504,6 +504,19 @@ class Lms:
         return [args[1] for method, args, _ in self.log()
                 if method == setter and args[0] == element]
 
+    def set_between_commits(self) -> list[set[str]]:
+        """For each commit, the elements the course set since the commit before."""
+        setter, commit = ("LMSSetValue", "LMSCommit") if self.v12 else ("SetValue", "Commit")
+        out: list[set[str]] = []
+        since: set[str] = set()
+        for method, args, _ in self.log():
+            if method == setter:
+                since.add(args[0])
+            elif method == commit:
+                out.append(since)
+                since = set()
+        return out
+
     def cmi(self) -> dict:
         """The learner's record as the LMS holds it now."""
         return self.page.evaluate("() => window.lmsCmi()")

@@ -51,13 +51,8 @@ def assert_nothing_after_finish(lms) -> None:
 def assert_every_commit_carries_time_and_exit(lms) -> None:
     """Each commit sends the session's time so far and its exit, so that a session the
     browser ends without LMSFinish still counts its time and keeps the attempt."""
-    since_commit: set[str] = set()
-    for method, args, _ in lms.log():
-        if method == "LMSSetValue":
-            since_commit.add(args[0])
-        elif method == "LMSCommit":
-            assert {"cmi.core.session_time", "cmi.core.exit"} <= since_commit, since_commit
-            since_commit = set()
+    for sent in lms.set_between_commits():
+        assert {"cmi.core.session_time", "cmi.core.exit"} <= sent, sent
 
 
 def assert_finished(lms, exit_value: str) -> None:

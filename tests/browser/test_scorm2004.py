@@ -55,13 +55,8 @@ def assert_ended(lms, exit_value: str, nav_request: str, started: float) -> dict
     assert refused == [], f"the LMS refused calls: {refused}"
     assert lms.set_values("cmi.exit")[-1] == exit_value
     assert lms.set_values("adl.nav.request")[-1] == nav_request
-    since_commit: set[str] = set()
-    for method, args, _ in log:             # time and exit go with every commit
-        if method == "SetValue":
-            since_commit.add(args[0])
-        elif method == "Commit":
-            assert {"cmi.session_time", "cmi.exit"} <= since_commit, since_commit
-            since_commit = set()
+    for sent in lms.set_between_commits():  # time and exit go with every commit
+        assert {"cmi.session_time", "cmi.exit"} <= sent, sent
     sent = lms.set_values("cmi.session_time")
     assert sent and all(DURATION_2004.match(d) for d in sent), sent
     seconds = [duration_seconds(d) for d in sent]
