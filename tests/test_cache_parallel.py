@@ -209,3 +209,134 @@ def test_parallel_builds_keep_and_reuse_lesson_results(tmp_path, cli):
     for name in ("alpha", "beta", "gamma"):
         zip_name = f"{name}-scorm12.zip"
         assert digest(out / zip_name) == digest(tmp_path / "clean" / zip_name)
+
+
+def _counting_forks(monkeypatch) -> list[int]:
+    """The pids of the children forked from here on."""
+    forks = []
+    real_fork = os.fork
+
+    def fork():
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+    monkeypatch.setattr(os, "fork", fork)
+    return forks
+
+
+def _reaped(pid: int) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_a_lone_course_shared_with_a_second_process_builds_and_says_the_same(
+        tmp_path, cli, monkeypatch):
+    """With -j 2 and one course, a forked child reads and parses some of the lessons and
+    writes some of the reference entries; what is built and said is what one process
+    builds and says, warnings of the child's lessons included."""
+    from coursepack import bibliography, markdown
+    from coursepack.load import course as course_loader
+    monkeypatch.setattr(course_loader, "SHARED_LESSONS", 2)   # the example is small
+    monkeypatch.setattr(markdown, "SHARED_LESSONS", 2)
+    monkeypatch.setattr(bibliography, "SHARED_ENTRIES", 2)
+    course = tmp_path / "course"
+    shutil.copytree(EXAMPLE, course)
+    for lesson in (course / "lessons").glob("*.md"):
+        lesson.write_text(lesson.read_text() + "\n# A second title\n\n#### A jump\n")
+    forks = _counting_forks(monkeypatch)
+    one = cli("build", course, "--out", tmp_path / "one", "-j", "1", "--no-cache")
+    assert forks == []
+    two = cli("build", course, "--out", tmp_path / "two", "-j", "2", "--no-cache")
+    assert len(forks) == 3            # lessons read, lessons parsed, entries written
+    assert all(_reaped(pid) for pid in forks)
+    assert one.exit_code == two.exit_code == 0
+    assert one.output.count("heading-h1") == one.output.count("heading-skip") == 5
+    assert one.output.replace(str(tmp_path / "one"), "OUT") == \
+        two.output.replace(str(tmp_path / "two"), "OUT")
+    name = "leadership-in-social-care-scorm12.zip"
+    assert digest(tmp_path / "one" / name) == digest(tmp_path / "two" / name)
+
+    # with the cache: results made by the child are kept, and reused after an edit
+    assert cli("build", course, "--out", tmp_path / "kept", "-j", "2").exit_code == 0
+    lesson = course / "lessons" / "leading-with-hope.md"
+    lesson.write_text(lesson.read_text() + "\nOne more sentence.\n")
+    forks.clear()
+    again = cli("build", course, "--out", tmp_path / "kept", "-j", "2")
+    assert forks == [] and again.output.count("heading-skip") == 5   # one lesson to redo
+    assert cli("build", course, "--out", tmp_path / "clean", "-j", "1", "--no-cache"
+               ).exit_code == 0
+    assert digest(tmp_path / "kept" / name) == digest(tmp_path / "clean" / name)
+
+
+def test_sharing_gives_what_a_loop_gives(monkeypatch):
+    from coursepack import parallel
+    here = os.getpid()
+    forks = _counting_forks(monkeypatch)
+    with parallel.allowed(2):
+        for n in (0, 1, 2, 3, 4, 10, 101):
+            assert parallel.share(lambda x: (x, x * x), list(range(n))) == \
+                [(x, x * x) for x in range(n)]
+        pids = parallel.share(lambda x: os.getpid(), list(range(40)))
+        assert pids[:20] == [here] * 20 and len(set(pids[20:]) - {here}) == 1
+        weighted = parallel.share(lambda x: os.getpid(), list(range(10)), [1] * 9 + [9])
+        assert weighted.count(here) == 9                   # the heavy last one is the child's
+        assert parallel.share(lambda x: os.getpid(), list(range(10)), minimum=11) == [here] * 10
+    assert parallel.share(lambda x: os.getpid(), list(range(10))) == [here] * 10
+    assert all(_reaped(pid) for pid in forks)
+
+
+def test_a_failing_child_leaves_its_part_to_the_parent(monkeypatch):
+    from coursepack import parallel
+    here = os.getpid()
+
+    def fragile(x):
+        if os.getpid() != here:
+            raise RuntimeError("only in the child")
+        return x + 1
+
+    def unpicklable(x):
+        return lambda: x
+
+    with parallel.allowed(2):
+        assert parallel.share(fragile, list(range(30))) == list(range(1, 31))
+        assert [f() for f in parallel.share(unpicklable, list(range(30)))] == list(range(30))
+        assert parallel.share(lambda x: os._exit(3) if os.getpid() != here else x,
+                              list(range(30))) == list(range(30))
+
+
+def test_an_error_in_the_parent_stops_the_child(monkeypatch):
+    import threading
+    import time
+
+    import pytest
+
+    from coursepack import parallel
+    here = os.getpid()
+    forks = _counting_forks(monkeypatch)
+
+    def slow_child(x):
+        if os.getpid() != here:
+            time.sleep(60)
+        if x == 2:
+            raise ValueError("a bad lesson")
+        return x
+
+    with parallel.allowed(2):
+        started = time.monotonic()
+        with pytest.raises(ValueError):
+            parallel.share(slow_child, list(range(10)))
+        assert time.monotonic() - started < 30 and len(forks) == 1 and _reaped(forks[0])
+        # a process with threads of its own never forks
+        stop = threading.Event()
+        thread = threading.Thread(target=stop.wait)
+        thread.start()
+        try:
+            assert parallel.share(lambda x: os.getpid(), list(range(10))) == [here] * 10
+        finally:
+            stop.set()
+            thread.join()
+    assert len(forks) == 1

@@ -18,6 +18,7 @@ from types import SimpleNamespace
 
 from markupsafe import Markup, escape
 
+from . import parallel
 from .citations import REFERENCES_ID, Cite, Cluster, ListEntry, ReferencesPage
 from .model import Course, Name, Reference
 
@@ -27,6 +28,8 @@ _RICH_OPEN, _RICH_CLOSE = "\ue023", "\ue024"     # around a tag name from CSL ri
 _LINK, _LINK_MID, _LINK_END = "\ue000", "\ue001", "\ue002"
 _NO_AUTHOR = "\ue010"                            # stands in for the names of an item
 _RICH = re.compile(r"<(/?)(i|b|sup|sub)>|<span class=\"nocase\">|</span>")
+_CITATIONS = object()          # a task of render(): the citations, apart from the entries
+SHARED_ENTRIES = 60            # from this much work, a second process writes some entries
 
 
 def _protect(text: str) -> str:
@@ -213,9 +216,8 @@ def render(course: Course, listed: list[Reference], uses: list[Cite]
         if rest:
             bib.register(Citation([CitationItem(ids[k]) for k in rest]))
         bib.sort()
-        keys_by_id = {v: k for k, v in ids.items()}
-        order = [keys_by_id[item.key] for item in bib.items]
-        texts = [str(entry) for entry in bib.bibliography()]
+    keys_by_id = {v: k for k, v in ids.items()}
+    order = [keys_by_id[item.key] for item in bib.items]
 
     lesson_lists: dict[str, list[str]] = {}
     for cite in uses:
@@ -224,21 +226,44 @@ def render(course: Course, listed: list[Reference], uses: list[Cite]
     own = {lesson.id for lesson in course.lessons if lesson.reference_list}
     anchors = _anchors(course, order, {k: v for k, v in lesson_lists.items() if k in own})
 
-    entries: dict[str, tuple[Markup, Markup]] = {}
-    for key, text in zip(order, texts):
+    def entry(item) -> tuple[str, str]:
+        """One entry of the list, as its label (numeric styles) and its text."""
+        key = keys_by_id[item.key]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rendered = style.render_bibliography([item])
+        text = str(rendered[0]) if rendered else _protect(refs[key].title)
         label, body = _split_label(text) if style_info.numeric else ("", text)
         if refs[key].raw:
             body = _protect(refs[key].raw)
-        entries[key] = (Markup(_finish(label)), Markup(_finish(body, True, inside)))
+        return _finish(label), _finish(body, True, inside)
 
-    seen: dict = {}
-    for cite in uses:
-        lesson_id, cluster = cite.lesson_id, cite.cluster
-        local = lesson_id in own
-        hrefs = {i.key: "#" + anchors[(lesson_id if local else REFERENCES_ID, i.key)]
-                 for i in cluster.items}
-        cite.html = _cite_html(bib, style, style_info.numeric, cluster, hrefs,
-                                        citation, refs, ids, items, inside, seen)
+    def write_citations() -> list[Markup]:
+        """Every citation, in the order written: a style may word a later one by the
+        earlier ones ('ibid.'), so they are written in one process."""
+        seen: dict = {}
+        out = []
+        for cite in uses:
+            lesson_id, cluster = cite.lesson_id, cite.cluster
+            local = lesson_id in own
+            hrefs = {i.key: "#" + anchors[(lesson_id if local else REFERENCES_ID, i.key)]
+                     for i in cluster.items}
+            out.append(_cite_html(bib, style, style_info.numeric, cluster, hrefs,
+                                  citation, refs, ids, items, inside, seen))
+        return out
+
+    # The entries may be shared with a second process (parallel.share); the citations stay
+    # in this one, counted as the work of about half an entry each.
+    at = min(1, len(bib.items))      # after the first entry, which is written before a fork
+    work = [*bib.items[:at], _CITATIONS, *bib.items[at:]]
+    distinct = len({(cite.cluster.items, cite.cluster.in_text) for cite in uses})
+    weights = [1.0 if task is not _CITATIONS else distinct / 2 for task in work]
+    done = parallel.share(lambda task: write_citations() if task is _CITATIONS else entry(task),
+                          work, weights, minimum=SHARED_ENTRIES)
+    written = done.pop(at)
+    for cite, html in zip(uses, written):
+        cite.html = html
+    entries = {key: (Markup(label), Markup(body)) for key, (label, body) in zip(order, done)}
 
     lists = {}
     for lesson_id, keys in lesson_lists.items():

@@ -77,7 +77,14 @@ def _run(job: Job) -> Outcome:
 
 
 def run_all(jobs: list[Job], workers: int, progress=None) -> list[Outcome]:
-    """Every job, in parallel processes when there are several; outcomes in job order."""
+    """Every job, in parallel processes when there are several; outcomes in job order.
+    With more workers than jobs, each job shares its own work with the spare ones."""
+    from . import parallel
+    with parallel.allowed(workers // max(len(jobs), 1)):
+        return _run_all(jobs, workers, progress)
+
+
+def _run_all(jobs: list[Job], workers: int, progress) -> list[Outcome]:
     if workers <= 1 or len(jobs) <= 1:
         outcomes = []
         for n, job in enumerate(jobs, start=1):

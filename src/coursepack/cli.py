@@ -85,7 +85,7 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: 
     """Check course sources and report every problem found.
 
     PATH is a course folder, its course.yaml, or a folder of courses (default: ./courses)."""
-    from . import cache, units
+    from . import cache, parallel, units
     from .pipeline import check
     report = Report()
     folders = _course_folders(paths)
@@ -94,7 +94,7 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: 
     verbose = ctx.find_root().obj.get("verbose") and not ctx.find_root().obj.get("quiet")
     for folder in folders:
         started = time.perf_counter()
-        with units.kept(folder):
+        with units.kept(folder), parallel.allowed(parallel.cores()):
             checked = check(folder, report, for_build=False)
         if verbose and checked.course is not None:
             click.echo(f"checked {display_path(folder)}: {_describe(checked.course)} in "
@@ -131,6 +131,7 @@ def build_cmd(ctx: click.Context, paths: tuple[Path, ...], targets: tuple[str, .
     whose sources have not changed since its last build into the same folder is not built
     again."""
     from .buildjob import Job, run_all
+    from .parallel import cores
     quiet = ctx.find_root().obj.get("quiet")
     folders = _course_folders(paths)
     controls = control_files.resolve() if control_files else None
@@ -142,7 +143,7 @@ def build_cmd(ctx: click.Context, paths: tuple[Path, ...], targets: tuple[str, .
         click.echo(f"\r[{n}/{total}] {display_path(folder)}\x1b[K", file=sys.stderr,
                    nl=n == total)
 
-    outcomes = run_all(work, jobs or os.cpu_count() or 1, progress if tty else None)
+    outcomes = run_all(work, jobs or cores(), progress if tty else None)
     report = Report()
     written: list[Path] = []
     for outcome in outcomes:

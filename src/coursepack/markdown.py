@@ -22,6 +22,7 @@ from .media import asset_href
 from .model import Asset, Course, Lesson
 
 _SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
+SHARED_LESSONS = 24      # from this many lessons to parse, a second process parses part
 
 
 @lru_cache(maxsize=1)
@@ -66,12 +67,13 @@ def process_lessons(course: Course, report: Report, cite: bool = True
     With cite False, citations are checked but not formatted."""
     by_path = {lesson.path: lesson for lesson in course.lessons}
     links = units.links(course)
+    lessons = course.lessons
+    made = units.run_each(
+        "markdown", [(lesson.path, lambda own, lesson=lesson: _process(lesson, course, by_path, own))
+                     for lesson in lessons], report, extra=links, minimum=SHARED_LESSONS)
     bodies: dict[str, LessonBody] = {}
     cites: list[citations.Cite] = []
-    for lesson in course.lessons:
-        body = units.run("markdown", lesson.path, report,
-                         lambda own, lesson=lesson: _process(lesson, course, by_path, own),
-                         extra=links)
+    for lesson, body in zip(lessons, made):
         bodies[lesson.id] = body
         cites += body.cites
     lists, page = citations.resolve(course, cites, report, render=cite)

@@ -68,8 +68,8 @@ class Memo:
             found = self.lesson_keys[path] = cache.digest(self.base, str(path), own)
         return found
 
-    def run(self, stage: str, path: Path, extra: str, report: Report,
-            compute: Callable[[Report], T]) -> T:
+    def lookup(self, stage: str, path: Path, extra: str) -> tuple[str, tuple | None]:
+        """The key of a stage's result for one lesson, and the kept (value, diagnostics)."""
         key = cache.digest(stage, self.key(path), extra)
         blob = self.saved.get(key)
         if blob is not None:
@@ -78,16 +78,13 @@ class Memo:
                 if not isinstance(diagnostics, list):
                     raise TypeError("not a kept result")
             except Exception:  # noqa: BLE001 - as if it were not there
-                blob = None
-            else:
-                self.kept[key] = blob
-                report.extend(diagnostics)
-                return value
-        own = Report()
-        value = compute(own)
-        report.extend(own)
-        self.kept[key] = pickle.dumps((value, own.items), protocol=pickle.HIGHEST_PROTOCOL)
-        return value
+                return key, None
+            self.kept[key] = blob
+            return key, (value, diagnostics)
+        return key, None
+
+    def keep(self, key: str, value, diagnostics: list) -> None:
+        self.kept[key] = pickle.dumps((value, diagnostics), protocol=pickle.HIGHEST_PROTOCOL)
 
     def save(self) -> None:
         out = cache.output_folder()
@@ -126,10 +123,34 @@ def run(stage: str, path: Path, report: Report | None, compute: Callable[[Report
         extra: str = "") -> T:
     """compute(report) for one lesson's stage, or its kept result (and diagnostics).
     With no report, the stage reports nothing (what it would say was said by a check)."""
+    return run_each(stage, [(path, compute)], report, extra)[0]
+
+
+def run_each(stage: str, work: list[tuple[Path, Callable[[Report], T]]], report: Report | None,
+             extra: str = "", minimum: int = 0) -> list[T]:
+    """run() for many lessons at once: what is not kept is computed in turn, or shared with a
+    second process when there are at least `minimum` lessons to compute (parallel.share)."""
+    from . import parallel
     report = Report() if report is None else report
-    if _memo is None or not _memo.base:
-        return compute(report)
-    return _memo.run(stage, path, extra, report, compute)
+    memo = _memo if _memo is not None and _memo.base else None
+    found: list = [(None, None)] * len(work)
+    if memo is not None:
+        found = [memo.lookup(stage, path, extra) for path, _ in work]
+    todo = [n for n, (_, kept) in enumerate(found) if kept is None]
+
+    def compute(n: int) -> tuple:
+        own = Report()
+        return work[n][1](own), own.items
+
+    made = dict(zip(todo, parallel.share(compute, todo, minimum=minimum)))
+    values = []
+    for n, (key, kept) in enumerate(found):
+        value, diagnostics = kept if kept is not None else made[n]
+        report.extend(diagnostics)
+        if kept is None and memo is not None:
+            memo.keep(key, value, diagnostics)
+        values.append(value)
+    return values
 
 
 def links(course) -> str:

@@ -12,7 +12,8 @@ from .files import read_text, resolve_inside
 from .references import course_references
 from .yamlpos import parse_yaml
 
-
+# From this many lessons to read, a second process reads part of them (parallel.share).
+SHARED_LESSONS = 24
 
 def text_of(mapping, key: str, default: str = "") -> str:
     """A text value from raw YAML data, or default where it is missing or of another type."""
@@ -88,19 +89,18 @@ def load_course(folder: Path, report: Report) -> Course | None:
 
     listed = _lesson_paths(doc, folder, report)
     units.set_context(text.encode("utf-8"), [path for paths in listed.values() for path in paths])
+    paths = [path for m_index in sorted(listed) for path in listed[m_index]]
+    read = dict(zip(paths, units.run_each(
+        "read", [(path, lambda own, path=path: read_any_lesson(path, folder, own))
+                 for path in paths], report, minimum=SHARED_LESSONS)))
     modules: list[Module] = []
     for m_index, m in enumerate(data.get("modules") or []):
         if not isinstance(m, dict):
             continue
-        lessons: list[Lesson] = []
-        for path in listed.get(m_index, []):
-            lesson = units.run("read", path, report,
-                               lambda own, path=path: read_any_lesson(path, folder, own))
-            if lesson is not None:
-                lessons.append(lesson)
+        lessons = tuple(read[path] for path in listed.get(m_index, []) if read[path] is not None)
         modules.append(Module(
             id=text_of(m, "id"), title=text_of(m, "title"),
-            description=text_of(m, "description"), lessons=tuple(lessons),
+            description=text_of(m, "description"), lessons=lessons,
             source=doc.pos(("modules", m_index))))
 
     if data.get("allow_raw_html") is True:
