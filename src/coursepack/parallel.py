@@ -64,6 +64,7 @@ def share(compute: Callable[[T], R], items: Sequence[T], weights: Sequence[float
     head, tail = items[1:cut], items[cut:]
     sys.stdout.flush()
     sys.stderr.flush()
+    gc.freeze()        # no collection in either process writes to the pages they share
     read_end, write_end = os.pipe()
     try:
         pid = os.fork()
@@ -76,7 +77,6 @@ def share(compute: Callable[[T], R], items: Sequence[T], weights: Sequence[float
         try:
             os.close(read_end)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
-            gc.freeze()       # the collector leaves the parent's objects (and their pages) be
             data = pickle.dumps([compute(item) for item in tail], pickle.HIGHEST_PROTOCOL)
             view = memoryview(data)
             while view:
@@ -103,6 +103,7 @@ def share(compute: Callable[[T], R], items: Sequence[T], weights: Sequence[float
             tail_results = [compute(item) for item in tail]
         return results + tail_results
     finally:
+        gc.unfreeze()
         os.close(read_end)
         if not reaped:
             try:
