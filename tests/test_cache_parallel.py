@@ -340,3 +340,16 @@ def test_an_error_in_the_parent_stops_the_child(monkeypatch):
             stop.set()
             thread.join()
     assert len(forks) == 1
+
+
+def test_a_fork_refused_by_the_system_only_costs_time(monkeypatch):
+    from coursepack import parallel
+
+    def no_fork():
+        raise BlockingIOError("Resource temporarily unavailable")
+    monkeypatch.setattr(os, "fork", no_fork)
+    calls = []
+    with parallel.allowed(2):
+        assert parallel.share(lambda x: calls.append(x) or -x, list(range(9))) == \
+            [-x for x in range(9)]
+    assert calls == list(range(9))              # each piece computed once

@@ -7,7 +7,8 @@ computes the head meanwhile. The answer is the list a plain loop would give: eac
 computed from what the parent held when it forked, and anything a piece reports travels
 with its result. Should the child fail in any way, the parent computes the tail itself, so
 a build never depends on it. Sharing is off unless a command turns it on (`build` for a
-lone course, `validate`); a process with threads (the preview) never forks.
+lone course, `validate`); a process with threads (the preview) never forks, nor does one
+on a system other than Linux, where forking without exec is not dependable.
 """
 
 from __future__ import annotations
@@ -50,8 +51,8 @@ def share(compute: Callable[[T], R], items: Sequence[T], weights: Sequence[float
     sharing is allowed and the work (sum of weights, one per item by default) is at least
     `minimum`: below it, a fork costs more than it saves."""
     weights = list(weights) if weights is not None else [1.0] * len(items)
-    if (_processes < 2 or len(items) < 3 or sum(weights) < minimum or not hasattr(os, "fork")
-            or threading.active_count() > 1):
+    if (_processes < 2 or len(items) < 3 or sum(weights) < minimum
+            or not sys.platform.startswith("linux") or threading.active_count() > 1):
         return [compute(item) for item in items]
     import pickle        # here: a build that reuses its last package never needs it
     # The first piece is computed before the fork: whatever it sets up on first use
@@ -69,9 +70,10 @@ def share(compute: Callable[[T], R], items: Sequence[T], weights: Sequence[float
     try:
         pid = os.fork()
     except OSError:
+        gc.unfreeze()
         os.close(read_end)
         os.close(write_end)
-        return [compute(item) for item in items]
+        return [first] + [compute(item) for item in items[1:]]
     if pid == 0:                                       # the child: never returns
         status = 1
         try:
