@@ -17,7 +17,9 @@ then each performance goal with its measured figure, and writes bench/results.js
 With --instructions (and valgrind installed), the two full builds and their floors are also
 run once each under valgrind's cachegrind, which counts the instructions executed: a figure
 that, unlike wall time, does not drift with the machine's load, for comparing two versions
-of coursepack on a busy or virtual machine. (The goals stay in wall time.)
+of coursepack on a busy or virtual machine. (The goals stay in wall time.) The builds are
+counted with -j 1, all in one process: a forked child's count would start from its
+parent's.
 """
 
 from __future__ import annotations
@@ -246,7 +248,7 @@ def main() -> None:
             rows.append((f"{label}: full build", build, floor))
             results[label] = {"build": build, "floor": floor, "package": package_figures(package)}
             if args.instructions:
-                results[label]["instructions"] = {"build": instructions(full(0)),
+                results[label]["instructions"] = {"build": instructions(full(0) + ["-j", "1"]),
                                                   "floor": instructions(floor_cmd)}
 
         # Rebuilds of the large course through the cache, in the folder a user would use.
