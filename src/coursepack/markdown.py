@@ -68,9 +68,9 @@ def process_lessons(course: Course, report: Report, cite: bool = True
     by_path = {lesson.path: lesson for lesson in course.lessons}
     links = units.links(course)
     lessons = course.lessons
-    made = units.run_each(
-        "markdown", [(lesson.path, lambda own, lesson=lesson: _process(lesson, course, by_path, own))
-                     for lesson in lessons], report, extra=links, minimum=SHARED_LESSONS)
+    work = [(lesson.path, lambda own, lesson=lesson: _process(lesson, course, by_path, own))
+            for lesson in lessons]
+    made = units.run_each("markdown", work, report, extra=links, minimum=SHARED_LESSONS)
     bodies: dict[str, LessonBody] = {}
     cites: list[citations.Cite] = []
     for lesson, body in zip(lessons, made):

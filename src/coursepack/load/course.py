@@ -15,6 +15,7 @@ from .yamlpos import parse_yaml
 # From this many lessons to read, a second process reads part of them (parallel.share).
 SHARED_LESSONS = 24
 
+
 def text_of(mapping, key: str, default: str = "") -> str:
     """A text value from raw YAML data, or default where it is missing or of another type."""
     value = mapping.get(key) if isinstance(mapping, dict) else None
