@@ -1,4 +1,5 @@
 import os
+import re
 import textwrap
 from pathlib import Path
 
@@ -19,6 +20,24 @@ def need(condition: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{reason} (CI=true: this may not be skipped)")
     pytest.skip(reason)
+
+
+def in_own_process(request) -> bool:
+    """For tests of work shared with a forked process. coursepack never forks from a process
+    with threads, and the test session may have some (the browser tests' servers): outside,
+    this runs the calling test again in a fresh pytest process, fails if it fails there, and
+    returns False (the caller returns); inside that process it returns True."""
+    if os.environ.get("COURSEPACK_OWN_PROCESS") == request.node.nodeid:
+        return True
+    import subprocess
+    import sys
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", request.node.nodeid],
+        cwd=request.config.rootpath, capture_output=True, text=True,
+        env={**os.environ, "COURSEPACK_OWN_PROCESS": request.node.nodeid})
+    assert done.returncode == 0 and re.search(r"^1 passed", done.stdout, re.M), \
+        done.stdout + done.stderr
+    return False
 
 
 @pytest.fixture(scope="session")

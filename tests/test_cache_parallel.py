@@ -5,7 +5,7 @@ import os
 import pickle
 import shutil
 
-from conftest import EXAMPLE, MINIMAL, outputs, write_course
+from conftest import EXAMPLE, MINIMAL, in_own_process, outputs, write_course
 
 
 def digest(path):
@@ -234,10 +234,12 @@ def _reaped(pid: int) -> bool:
 
 
 def test_a_lone_course_shared_with_a_second_process_builds_and_says_the_same(
-        tmp_path, cli, monkeypatch):
+        tmp_path, cli, monkeypatch, request):
     """With -j 2 and one course, a forked child reads and parses some of the lessons and
     writes some of the reference entries; what is built and said is what one process
     builds and says, warnings of the child's lessons included."""
+    if not in_own_process(request):
+        return
     from coursepack import bibliography, markdown
     from coursepack.load import course as course_loader
     monkeypatch.setattr(course_loader, "SHARED_LESSONS", 2)   # the example is small
@@ -272,7 +274,9 @@ def test_a_lone_course_shared_with_a_second_process_builds_and_says_the_same(
     assert digest(tmp_path / "kept" / name) == digest(tmp_path / "clean" / name)
 
 
-def test_sharing_gives_what_a_loop_gives(monkeypatch):
+def test_sharing_gives_what_a_loop_gives(monkeypatch, request):
+    if not in_own_process(request):
+        return
     from coursepack import parallel
     here = os.getpid()
     forks = _counting_forks(monkeypatch)
@@ -289,7 +293,9 @@ def test_sharing_gives_what_a_loop_gives(monkeypatch):
     assert all(_reaped(pid) for pid in forks)
 
 
-def test_a_failing_child_leaves_its_part_to_the_parent(monkeypatch):
+def test_a_failing_child_leaves_its_part_to_the_parent(monkeypatch, request):
+    if not in_own_process(request):
+        return
     from coursepack import parallel
     here = os.getpid()
 
@@ -301,14 +307,18 @@ def test_a_failing_child_leaves_its_part_to_the_parent(monkeypatch):
     def unpicklable(x):
         return lambda: x
 
+    forks = _counting_forks(monkeypatch)
     with parallel.allowed(2):
         assert parallel.share(fragile, list(range(30))) == list(range(1, 31))
         assert [f() for f in parallel.share(unpicklable, list(range(30)))] == list(range(30))
         assert parallel.share(lambda x: os._exit(3) if os.getpid() != here else x,
                               list(range(30))) == list(range(30))
+    assert len(forks) == 3 and all(_reaped(pid) for pid in forks)
 
 
-def test_an_error_in_the_parent_stops_the_child(monkeypatch):
+def test_an_error_in_the_parent_stops_the_child(monkeypatch, request):
+    if not in_own_process(request):
+        return
     import threading
     import time
 
@@ -342,14 +352,19 @@ def test_an_error_in_the_parent_stops_the_child(monkeypatch):
     assert len(forks) == 1
 
 
-def test_a_fork_refused_by_the_system_only_costs_time(monkeypatch):
+def test_a_fork_refused_by_the_system_only_costs_time(monkeypatch, request):
+    if not in_own_process(request):
+        return
     from coursepack import parallel
 
+    refused = []
+
     def no_fork():
+        refused.append(True)
         raise BlockingIOError("Resource temporarily unavailable")
     monkeypatch.setattr(os, "fork", no_fork)
     calls = []
     with parallel.allowed(2):
         assert parallel.share(lambda x: calls.append(x) or -x, list(range(9))) == \
             [-x for x in range(9)]
-    assert calls == list(range(9))              # each piece computed once
+    assert refused == [True] and calls == list(range(9))    # each piece computed once
