@@ -1,6 +1,7 @@
 """`coursepack build`: SCORM 1.2 zips that are valid, complete, self-contained, reproducible."""
 
 import hashlib
+import io
 import textwrap
 import re
 import zipfile
@@ -245,3 +246,57 @@ def test_allow_raw_html_passes_html_through_with_a_warning(tmp_path, cli):
     assert "course.yaml:11:1: warning[raw-html-allowed]" in result.output
     page = zipfile.ZipFile(tmp_path / "out" / "tiny-scorm12.zip").read("index.html").decode()
     assert '<span style="color: red">red</span>' in page
+
+
+def _files_strategy():
+    from hypothesis import strategies as st
+    names = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20)
+    data = st.one_of(st.binary(max_size=3000),
+                     st.text(max_size=3000).map(lambda t: (t * 20).encode("utf-8")))
+    return st.dictionaries(names, data, max_size=12)
+
+
+def test_zips_are_laid_out_as_zipfile_lays_them_out():
+    """zip_bytes writes the zip itself (to take streams deflated beforehand); every byte is
+    the one Python's zipfile writes for the same files, names in UTF-8 and empty files
+    included, whether the files come whole or deflated in pieces beforehand."""
+    from hypothesis import given, settings
+
+    from coursepack.package.archive import _zipfile_bytes, zip_bytes
+    from coursepack.package.deflater import Deflated, Deflater
+
+    @settings(max_examples=150, deadline=None)
+    @given(_files_strategy())
+    def check(files):
+        expected = _zipfile_bytes(files)
+        assert zip_bytes(files) == expected
+        deflater = Deflater()
+        for name, data in files.items():
+            third = len(data) // 3
+            deflater.feed(name, data[:third], last=False)
+            deflater.feed(name, data[third:])
+        deflated = dict(files)
+        deflater.finish(deflated)
+        assert all(isinstance(data, Deflated) for data in deflated.values())
+        assert zip_bytes(deflated) == expected
+        with zipfile.ZipFile(io.BytesIO(expected)) as zf:
+            assert {name: zf.read(name) for name in zf.namelist()} == files
+    check()
+
+
+def test_a_page_deflated_while_written_gives_the_same_zip(tmp_path):
+    from coursepack.diagnostics import Report
+    from coursepack.package.archive import _zipfile_bytes, zip_bytes
+    from coursepack.package.deflater import Deflated, Deflater
+    from coursepack.pipeline import check, package
+    report = Report()
+    checked = check(EXAMPLE, report)
+    files = package(checked, "scorm12", report, zipped=True)
+    assert isinstance(files["index.html"], Deflated)            # deflated as it was written
+    assert zip_bytes(files) == _zipfile_bytes({n: bytes(d) for n, d in files.items()})
+    # bytes that changed after they were fed are deflated again, not taken from the thread
+    deflater = Deflater()
+    deflater.feed("page.html", b"first")
+    changed = {"page.html": b"second"}
+    deflater.finish(changed)
+    assert not isinstance(changed["page.html"], Deflated)

@@ -49,15 +49,18 @@ def output_name(course: Course, target: str) -> str:
 
 
 def package(checked: Checked, target_name: str, report: Report,
-            control_files: Path | None = None, standard: str | None = None) -> dict | None:
+            control_files: Path | None = None, standard: str | None = None,
+            zipped: bool = False) -> dict | None:
     """Every file of one target's package, in memory (package path -> bytes). `standard`
-    overrides the runtime's mode (the preview runs the web runtime)."""
+    overrides the runtime's mode (the preview runs the web runtime); with zipped, the files
+    come deflated for the zip (render.render_pages)."""
     from .package import TARGETS
     from .render import render_pages
     target = TARGETS[target_name]
     course = checked.course
     scos = target.pages(course)
-    files = render_pages(course, checked.bodies, scos, standard or target.STANDARD, report)
+    files = render_pages(course, checked.bodies, scos, standard or target.STANDARD, report,
+                         deflate=zipped)
     if files is None:
         return None
     return target.package_files(course, scos, files, control_files)
@@ -74,7 +77,7 @@ def build(checked: Checked, targets: list[str], out_dir: Path, report: Report,
     written = []
     for name in targets or course.targets:
         target = TARGETS[name]
-        entries = package(checked, name, report, control_files)
+        entries = package(checked, name, report, control_files, zipped=True)
         if entries is None:
             return written
         path = out_dir / output_name(course, name)

@@ -128,8 +128,11 @@ def _template_position(exc: TemplateError) -> Source:
 
 
 def render_pages(course: Course, bodies: dict[str, LessonBody], pages: list[Page],
-                 standard: str, report: Report) -> dict[str, bytes] | None:
-    """Every file of the package except the manifest, as bytes keyed by package path."""
+                 standard: str, report: Report, deflate: bool = False
+                 ) -> dict[str, bytes] | None:
+    """Every file of the package except the manifest, as bytes keyed by package path. With
+    deflate (the files go into a zip), they are deflated on a second thread as they are
+    made, the pages piece by piece while their template runs (package.deflater)."""
     override = course.root / "templates"
     env = environment(override if override.is_dir() else None)
     files: dict[str, bytes] = {f"runtime/{name}": runtime_file(name) for name in RUNTIME_FILES}
@@ -138,23 +141,49 @@ def render_pages(course: Course, bodies: dict[str, LessonBody], pages: list[Page
         if lesson.video is not None:
             videos[lesson.id], extra = video_files(course, lesson)
             files.update(extra)
+    for body in bodies.values():
+        for asset in body.assets:
+            files[asset.href] = source_bytes(asset.path)
+    deflater = None
+    if deflate:
+        from .package.deflater import Deflater
+        deflater = Deflater()
+        for name, data in files.items():
+            deflater.feed(name, data)
     media_src = " ".join(["'self'", *media_origins(course)])
     try:
         template = env.get_template("page.html")
         for page in pages:
             modules = [m for m in course.modules if m.id in page.module_ids]
-            html = template.render(course=course, modules=modules, page=page, bodies=bodies,
-                                   videos=videos, media_src=media_src,
-                                   data=page_data(course, page, standard, bodies,
-                                                  "references" in bodies),
-                                   lang=course.language)
-            files[page.href] = html.encode("utf-8")
+            context = dict(course=course, modules=modules, page=page, bodies=bodies,
+                           videos=videos, media_src=media_src,
+                           data=page_data(course, page, standard, bodies, "references" in bodies),
+                           lang=course.language)
+            if deflater is None:
+                files[page.href] = template.render(**context).encode("utf-8")
+            else:
+                files[page.href] = _render_feeding(template, context, page.href, deflater)
     except TemplateError as exc:
         report.error("template-error", f"template error: {exc.message or exc}",
                      _template_position(exc),
                      "check the course's templates/ folder against the default theme")
         return None
-    for body in bodies.values():
-        for asset in body.assets:
-            files[asset.href] = source_bytes(asset.path)
+    finally:
+        if deflater is not None:
+            deflater.finish(files)
     return files
+
+
+def _render_feeding(template, context: dict, name: str, deflater) -> bytes:
+    """A page as template.render would write it, fed to the deflater 64 KB at a time."""
+    pieces, batch, size = [], [], 0
+    for text in template.generate(**context):
+        batch.append(text)
+        size += len(text)
+        if size >= 1 << 16:
+            pieces.append("".join(batch).encode("utf-8"))
+            deflater.feed(name, pieces[-1], last=False)
+            batch, size = [], 0
+    pieces.append("".join(batch).encode("utf-8"))
+    deflater.feed(name, pieces[-1])
+    return b"".join(pieces)

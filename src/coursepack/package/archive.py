@@ -6,9 +6,13 @@ import ctypes
 import io
 import os
 import shutil
+import struct
 import time
 import zipfile
+import zlib
 from pathlib import Path
+
+from .deflater import LEVEL, Deflated
 
 DEFAULT_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest time a zip can hold
 
@@ -25,7 +29,42 @@ def archive_time() -> tuple[int, int, int, int, int, int]:
 
 def zip_bytes(files: dict[str, bytes]) -> bytes:
     """The zip of files (package path -> bytes), built in memory: sorted entries, fixed
-    times and permissions, so the same files always give the same bytes."""
+    times and permissions, so the same files always give the same bytes. Files deflated
+    beforehand (deflater.Deflated) go in as they are; the rest are deflated here. The layout
+    is zipfile's own, byte for byte (tests/test_package.py compares them); a package too
+    large for the classic format is left to zipfile, which adds the ZIP64 records."""
+    if len(files) >= 0xFFFF or sum(len(data) for data in files.values()) >= 0x7FFFFFFF:
+        return _zipfile_bytes(files)
+    year, month, day, hour, minute, second = archive_time()
+    dos_date = (year - 1980) << 9 | month << 5 | day
+    dos_time = hour << 11 | minute << 5 | second // 2
+    out = io.BytesIO()
+    central = []
+    for name in sorted(files):
+        data = files[name]
+        if isinstance(data, Deflated):
+            stream, crc = data.stream, data.crc
+        else:
+            compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+            stream, crc = compressor.compress(data) + compressor.flush(), zlib.crc32(data)
+        try:
+            encoded, flags = name.encode("ascii"), 0
+        except UnicodeEncodeError:
+            encoded, flags = name.encode("utf-8"), 0x800      # the name is UTF-8
+        fields = (flags, zipfile.ZIP_DEFLATED, dos_time, dos_date, crc, len(stream), len(data),
+                  len(encoded))
+        central.append(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 3, 20, 0, *fields,
+                                   0, 0, 0, 0, 0o100644 << 16, out.tell()) + encoded)
+        out.write(struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", 20, 0, *fields, 0) + encoded)
+        out.write(stream)
+    start = out.tell()
+    out.write(b"".join(central))
+    out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(central), len(central),
+                          out.tell() - start, start, 0))
+    return out.getvalue()
+
+
+def _zipfile_bytes(files: dict[str, bytes]) -> bytes:
     stamp = archive_time()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -34,7 +73,7 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o100644 << 16
-            zf.writestr(info, files[name], compresslevel=6)
+            zf.writestr(info, files[name], compresslevel=LEVEL)
     return buffer.getvalue()
 
 
