@@ -77,6 +77,36 @@ def test_cached_citations_give_the_same_pages(tmp_path, cli):
     assert digest(tmp_path / "a" / name) == digest(tmp_path / "b" / name)
 
 
+def test_citations_are_written_again_when_what_they_read_changes(tmp_path, cli):
+    """The stored citations are reused only while the references, the citations and the
+    style are as they were: after each of these edits, a build through the cache makes what
+    a clean build makes."""
+    course = tmp_path / "course"
+    shutil.copytree(EXAMPLE, course)
+    refs = course / "references.txt"
+    lesson = course / "lessons" / "compassionate-resilient-networks.md"
+    edits = [
+        lambda: refs.write_text(refs.read_text().replace("Compassion: Your greatest",
+                                                         "Kindness: Your greatest")),
+        lambda: lesson.write_text(lesson.read_text().replace("[@lsbu2021]",
+                                                             "[@lsbu2021, p. 12]")),
+        lambda: lesson.write_text(lesson.read_text().replace("[@tupper2021; @jolliff2019]",
+                                                             "[see @tupper2021; @jolliff2019]")),
+        lambda: (course / "course.yaml").write_text((course / "course.yaml").read_text(
+            ).replace("citation_style: cite-them-right-harvard", "citation_style: ieee")),
+    ]
+    name = "leadership-in-social-care-scorm12.zip"
+    assert cli("build", course, "--out", tmp_path / "kept").exit_code == 0
+    for n, edit in enumerate(edits):
+        before = digest(tmp_path / "kept" / name)
+        edit()
+        assert cli("build", course, "--out", tmp_path / "kept").exit_code == 0, n
+        assert cli("build", course, "--out", tmp_path / f"clean{n}", "--no-cache"
+                   ).exit_code == 0, n
+        assert digest(tmp_path / "kept" / name) == digest(tmp_path / f"clean{n}" / name) \
+            != before, n
+
+
 def test_parallel_builds_keep_diagnostics_in_order(tmp_path, cli):
     for name in ("alpha", "beta", "gamma"):
         files = dict(MINIMAL)

@@ -190,10 +190,12 @@ def _render_remembered(course: Course, listed: list[Reference], cites: list[Cite
     if not cache.active():
         from . import bibliography
         return bibliography.render(course, listed, cites)
+    import msgspec
     style = course.citation_style
+    every_field = msgspec.msgpack.Encoder(enc_hook=str).encode     # paths as text
     key = cache.digest(cache.code_digest(), style.path.read_bytes(), style.numeric,
-                       course.language, [repr(ref) for ref in listed],
-                       [(cite.lesson_id, repr(cite.cluster)) for cite in cites],
+                       course.language, every_field(listed),
+                       every_field([(cite.lesson_id, cite.cluster) for cite in cites]),
                        [(lesson.id, lesson.reference_list) for lesson in course.lessons])
     saved = cache.load("citations", key)
     if saved is not None:
