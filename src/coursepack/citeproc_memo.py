@@ -7,8 +7,9 @@ attributes, and reaches each reference through a chain of dictionary lookups. On
 its locales are read, those trees never change, so each such lookup is answered once and
 remembered (keyed by the element, which also keeps lxml's Python object for it alive, so
 the attributes citeproc-py sets on it stay). Two condition tests (`type`, `variable`) are
-written anew to read their split attribute from a table; the rest of the rendering code is
-untouched.
+written anew to read their split attribute from a table, and a missing field is reported by
+dict's own lookup (__missing__) rather than a Python-level __getitem__; the rest of the
+rendering code is untouched.
 tests/test_references.py renders a course in several styles with and without these tables
 and checks that the bytes are the same.
 """
@@ -38,7 +39,7 @@ def install() -> None:
     _installed = True
     from citeproc.model import (CitationStylesElement, Formatted, If, Locale, Name, Parent,
                                 SomewhatObjectifiedElement, Term, Text)
-    from citeproc.source import CitationItem, VariableError
+    from citeproc.source import CitationItem, CustomDict, VariableError
 
     find = SomewhatObjectifiedElement.find
     nsmap = SomewhatObjectifiedElement.nsmap
@@ -143,5 +144,12 @@ def install() -> None:
     Locale.get_option = locale_option
     Name.get_option = remembered_name_option
     Formatted.format = format_unless_plain
+    def missing(self, key):
+        raise VariableError
+
+    # A missing field raises VariableError from dict's own lookup, not from a Python-level
+    # __getitem__ that every field lookup went through.
+    CustomDict.__missing__ = missing
+    del CustomDict.__getitem__
     CitationItem.bibliography = property(bibliography)
     CitationItem.reference = property(reference)
