@@ -291,7 +291,7 @@ def test_a_page_deflated_while_written_gives_the_same_zip(tmp_path):
     from coursepack.pipeline import check, package
     report = Report()
     checked = check(EXAMPLE, report)
-    files = package(checked, "scorm12", report, zipped=True)
+    files = package(checked, "scorm12", report, deflate=True)
     assert isinstance(files["index.html"], Deflated)            # deflated as it was written
     assert zip_bytes(files) == _zipfile_bytes({n: bytes(d) for n, d in files.items()})
     # bytes that changed after they were fed are deflated again, not taken from the thread
@@ -300,3 +300,21 @@ def test_a_page_deflated_while_written_gives_the_same_zip(tmp_path):
     changed = {"page.html": b"second"}
     deflater.finish(changed)
     assert not isinstance(changed["page.html"], Deflated)
+
+
+def test_a_second_thread_deflates_only_where_a_second_core_may_be_used(tmp_path, cli,
+                                                                      monkeypatch):
+    """-j 1 keeps a build on one core: no deflating thread beside the render."""
+    from coursepack.package import deflater
+    started = []
+    real_init = deflater.Deflater.__init__
+
+    def counting_init(self):
+        started.append(self)
+        real_init(self)
+    monkeypatch.setattr(deflater.Deflater, "__init__", counting_init)
+    one = build(cli, EXAMPLE, tmp_path / "one", "-j", "1", "--no-cache")
+    assert started == []
+    two = build(cli, EXAMPLE, tmp_path / "two", "-j", "2", "--no-cache")
+    assert len(started) == 1
+    assert [p.read_bytes() for p in one] == [p.read_bytes() for p in two]

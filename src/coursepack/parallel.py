@@ -38,6 +38,11 @@ def allowed(processes: int):
         _processes = before
 
 
+def available() -> int:
+    """How many processes (or threads) the work of one course may keep busy."""
+    return _processes
+
+
 def cores() -> int:
     try:
         return len(os.sched_getaffinity(0))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from msgspec import Struct, field
 
-from . import markdown, quizzes, validate
+from . import markdown, parallel, quizzes, validate
 from .diagnostics import Report, Source, display_path
 from .load.course import load_course
 from .markdown import LessonBody
@@ -50,17 +50,17 @@ def output_name(course: Course, target: str) -> str:
 
 def package(checked: Checked, target_name: str, report: Report,
             control_files: Path | None = None, standard: str | None = None,
-            zipped: bool = False) -> dict | None:
+            deflate: bool = False) -> dict | None:
     """Every file of one target's package, in memory (package path -> bytes). `standard`
-    overrides the runtime's mode (the preview runs the web runtime); with zipped, the files
-    come deflated for the zip (render.render_pages)."""
+    overrides the runtime's mode (the preview runs the web runtime); with deflate, the files
+    come deflated for the zip, by a second thread (render.render_pages)."""
     from .package import TARGETS
     from .render import render_pages
     target = TARGETS[target_name]
     course = checked.course
     scos = target.pages(course)
     files = render_pages(course, checked.bodies, scos, standard or target.STANDARD, report,
-                         deflate=zipped)
+                         deflate=deflate)
     if files is None:
         return None
     return target.package_files(course, scos, files, control_files)
@@ -77,7 +77,9 @@ def build(checked: Checked, targets: list[str], out_dir: Path, report: Report,
     written = []
     for name in targets or course.targets:
         target = TARGETS[name]
-        entries = package(checked, name, report, control_files, zipped=True)
+        # a second thread only where the course may use a second core (not with -j 1)
+        entries = package(checked, name, report, control_files,
+                          deflate=parallel.available() > 1)
         if entries is None:
             return written
         path = out_dir / output_name(course, name)
