@@ -229,9 +229,7 @@ def render(course: Course, listed: list[Reference], uses: list[Cite]
     def entry(item) -> tuple[str, str]:
         """One entry of the list, as its label (numeric styles) and its text."""
         key = keys_by_id[item.key]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            rendered = style.render_bibliography([item])
+        rendered = style.render_bibliography([item])
         text = str(rendered[0]) if rendered else _protect(refs[key].title)
         label, body = _split_label(text) if style_info.numeric else ("", text)
         if refs[key].raw:
@@ -258,8 +256,11 @@ def render(course: Course, listed: list[Reference], uses: list[Cite]
     work = [*bib.items[:at], _CITATIONS, *bib.items[at:]]
     distinct = len({(cite.cluster.items, cite.cluster.in_text) for cite in uses})
     weights = [1.0 if task is not _CITATIONS else distinct / 2 for task in work]
-    done = parallel.share(lambda task: write_citations() if task is _CITATIONS else entry(task),
-                          work, weights, minimum=SHARED_ENTRIES)
+    with warnings.catch_warnings():      # a forked child keeps the filter it was made with
+        warnings.simplefilter("ignore")
+        done = parallel.share(
+            lambda task: write_citations() if task is _CITATIONS else entry(task),
+            work, weights, minimum=SHARED_ENTRIES)
     written = done.pop(at)
     for cite, html in zip(uses, written):
         cite.html = html
