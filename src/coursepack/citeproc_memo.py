@@ -8,8 +8,9 @@ its locales are read, those trees never change, so each such lookup is answered 
 remembered (keyed by the element, which also keeps lxml's Python object for it alive, so
 the attributes citeproc-py sets on it stay). Two condition tests (`type`, `variable`) are
 written anew to read their split attribute from a table, and a missing field is reported by
-dict's own lookup (__missing__) rather than a Python-level __getitem__; the rest of the
-rendering code is untouched.
+dict's own lookup (__missing__) rather than a Python-level __getitem__, and a citation of a
+single source skips the sort keys that would order nothing; the rest of the rendering code is
+untouched.
 tests/test_references.py renders a course in several styles with and without these tables
 and checks that the bytes are the same.
 """
@@ -38,7 +39,7 @@ def install() -> None:
         return
     _installed = True
     from citeproc.model import (CitationStylesElement, Formatted, If, Locale, Name, Parent,
-                                SomewhatObjectifiedElement, Term, Text)
+                                SomewhatObjectifiedElement, Sort, Term, Text)
     from citeproc.source import CitationItem, CustomDict, VariableError
 
     find = SomewhatObjectifiedElement.find
@@ -48,6 +49,7 @@ def install() -> None:
     get_locale_option = CitationStylesElement.get_locale_option
     name_option = Name.get_option
     format_text = Formatted.format
+    sort_items = Sort.sort
     item = dict.__getitem__
     formatting = ("font-style", "font-variant", "font-weight", "text-decoration",
                   "vertical-align")
@@ -104,6 +106,11 @@ def install() -> None:
             return str(text) if isinstance(text, (int, float)) else text
         return format_text(self, text)
 
+    def sort_unless_single(self, items, context):
+        # Most citations cite one source; its sort keys (each one a rendered macro) would
+        # order nothing.
+        return list(items) if len(items) < 2 else sort_items(self, items, context)
+
     def condition_type(self, item):
         types = conditions[self, "type"]
         if not types:
@@ -144,6 +151,7 @@ def install() -> None:
     Locale.get_option = locale_option
     Name.get_option = remembered_name_option
     Formatted.format = format_unless_plain
+    Sort.sort = sort_unless_single
     def missing(self, key):
         raise VariableError
 
