@@ -4,6 +4,7 @@ import hashlib
 import os
 import pickle
 import shutil
+import time
 
 from conftest import EXAMPLE, MINIMAL, in_own_process, outputs, write_course
 
@@ -314,13 +315,43 @@ def test_sharing_gives_what_a_loop_gives(monkeypatch, request):
         for n in (0, 1, 2, 3, 4, 10, 101):
             assert parallel.share(lambda x: (x, x * x), list(range(n))) == \
                 [(x, x * x) for x in range(n)]
-        pids = parallel.share(lambda x: os.getpid(), list(range(40)))
-        assert pids[:20] == [here] * 20 and len(set(pids[20:]) - {here}) == 1
-        weighted = parallel.share(lambda x: os.getpid(), list(range(10)), [1] * 9 + [9])
-        assert weighted.count(here) == 9                   # the heavy last one is the child's
+        pids = parallel.share(lambda x: time.sleep(0.005) or os.getpid(), list(range(40)))
+        mine = pids.count(here)             # this process's pieces lead, the child's follow
+        assert 0 < mine < 40 and pids[:mine] == [here] * mine
+        assert len(set(pids[mine:])) == 1 and here not in pids[mine:]
         assert parallel.share(lambda x: os.getpid(), list(range(10)), minimum=11) == [here] * 10
     assert parallel.share(lambda x: os.getpid(), list(range(10))) == [here] * 10
     assert all(_reaped(pid) for pid in forks)
+
+
+def test_the_faster_process_takes_more_pieces_and_meanwhile_runs_beside_the_child(
+        monkeypatch, request):
+    """Nothing is split in advance: a child slowed down (here ten times) takes fewer pieces,
+    and so does this process while it runs meanwhile(), which it does once, only when a
+    child was forked."""
+    if not in_own_process(request):
+        return
+    from coursepack import parallel
+    here = os.getpid()
+    forks = _counting_forks(monkeypatch)
+
+    def piece(x):
+        time.sleep(0.002 if os.getpid() == here else 0.02)
+        return x, os.getpid()
+
+    with parallel.allowed(2):
+        done = parallel.share(piece, list(range(60)))
+        assert [x for x, _ in done] == list(range(60))
+        assert [pid for _, pid in done].count(here) >= 40
+        calls = []
+        done = parallel.share(piece, list(range(60)),
+                              meanwhile=lambda: calls.append(time.sleep(1)))
+        assert calls == [None] and [x for x, _ in done] == list(range(60))
+        assert [pid for _, pid in done].count(here) <= 20    # the child worked meanwhile
+        assert parallel.share(piece, list(range(60)), minimum=61,
+                              meanwhile=lambda: calls.append(1)) == [(x, here) for x in range(60)]
+        assert calls == [None]                             # no child: not called
+    assert len(forks) == 2 and all(_reaped(pid) for pid in forks)
 
 
 def test_a_failing_child_leaves_its_part_to_the_parent(monkeypatch, request):
@@ -350,7 +381,6 @@ def test_an_error_in_the_parent_stops_the_child(monkeypatch, request):
     if not in_own_process(request):
         return
     import threading
-    import time
 
     import pytest
 

@@ -11,6 +11,7 @@ import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from msgspec import Struct, field
@@ -61,16 +62,23 @@ def lesson_anchor(lesson_id: str) -> str:
     return f"lesson-{lesson_id}"
 
 
-def process_lessons(course: Course, report: Report, cite: bool = True
-                    ) -> dict[str, LessonBody]:
+def prepare() -> None:
+    """Make the lessons' parser now (imports and rules: tens of milliseconds)."""
+    _md()
+
+
+def process_lessons(course: Course, report: Report, cite: bool = True,
+                    meanwhile: Callable[[], object] | None = None) -> dict[str, LessonBody]:
     """Parse every lesson once; report problems; return the HTML body of each lesson.
-    With cite False, citations are checked but not formatted."""
+    With cite False, citations are checked but not formatted. meanwhile: as in
+    units.run_each."""
     by_path = {lesson.path: lesson for lesson in course.lessons}
     links = units.links(course)
     lessons = course.lessons
     work = [(lesson.path, lambda own, lesson=lesson: _process(lesson, course, by_path, own))
             for lesson in lessons]
-    made = units.run_each("markdown", work, report, extra=links, minimum=SHARED_LESSONS)
+    made = units.run_each("markdown", work, report, extra=links, minimum=SHARED_LESSONS,
+                          meanwhile=meanwhile)
     bodies: dict[str, LessonBody] = {}
     cites: list[citations.Cite] = []
     for lesson, body in zip(lessons, made):

@@ -2,13 +2,14 @@
 entries to write) shared with a forked child process, so that a single course's build uses a
 second core.
 
-The child computes the tail of the list and sends its results back pickled; the parent
-computes the head meanwhile. The answer is the list a plain loop would give: each piece is
-computed from what the parent held when it forked, and anything a piece reports travels
-with its result. Should the child fail in any way, the parent computes the tail itself, so
-a build never depends on it. Sharing is off unless a command turns it on (`build` for a
-lone course, `validate`); a process with threads (the preview) never forks, nor does one
-on a system other than Linux, where forking without exec is not dependable.
+The child works from the tail of the list towards the head and sends its results back
+pickled; the parent works from the head until the two meet. The answer is the list a plain
+loop would give: each piece is computed from what the parent held when it forked, and
+anything a piece reports travels with its result. Should the child fail in any way, the
+parent computes the child's part itself, so a build never depends on it. Sharing is off
+unless a command turns it on (`build` for a lone course, `validate`); a process with threads
+(the preview) never forks, nor does one on a system other than Linux, where forking without
+exec is not dependable.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _processes = 1
+_child_working = False       # a child forked by share() is at work: no second one
 
 
 @contextmanager
@@ -51,23 +53,33 @@ def cores() -> int:
 
 
 def share(compute: Callable[[T], R], items: Sequence[T], weights: Sequence[float] | None = None,
-          minimum: float = 0) -> list[R]:
-    """[compute(item) for item in items], with a forked child doing about half the work when
+          minimum: float = 0, meanwhile: Callable[[], object] | None = None) -> list[R]:
+    """[compute(item) for item in items], with a forked child doing part of the work when
     sharing is allowed and the work (sum of weights, one per item by default) is at least
-    `minimum`: below it, a fork costs more than it saves."""
+    `minimum`: below it, a fork costs more than it saves. When a child was forked, this
+    process first calls meanwhile(): work the caller would do next anyway, done while the
+    child starts on the list.
+
+    The pieces are not split in advance: this process takes them from the front, the child
+    from the back, one at a time, until the two meet; so neither sits idle while the other
+    still has pieces left, whatever slows one of them down (the work of meanwhile, a busy
+    core, uneven pieces). Each side publishes how far it has got in a shared page and reads
+    the other's; no lock is taken, so at worst the piece where they meet is computed twice,
+    with the same result."""
+    global _child_working
     weights = list(weights) if weights is not None else [1.0] * len(items)
-    if (_processes < 2 or len(items) < 3 or sum(weights) < minimum
+    if (_processes < 2 or _child_working or len(items) < 3 or sum(weights) < minimum
             or not sys.platform.startswith("linux") or threading.active_count() > 1):
         return [compute(item) for item in items]
+    import mmap
     import pickle        # here: a build that reuses its last package never needs it
+    import struct
     # The first piece is computed before the fork: whatever it sets up on first use
     # (imports, parsers) is then set up once, not in both processes.
-    first = compute(items[0])
-    total, cut, done = sum(weights[1:]), 1, 0.0
-    while cut < len(items) - 1 and done + weights[cut] / 2 < total / 2:
-        done += weights[cut]
-        cut += 1
-    head, tail = items[1:cut], items[cut:]
+    results = [compute(items[0])]
+    count = len(items)
+    progress = mmap.mmap(-1, 16)     # shared with the child: [next front piece, child's lowest]
+    struct.pack_into("qq", progress, 0, 1, count)
     sys.stdout.flush()
     sys.stderr.flush()
     gc.freeze()        # no collection in either process writes to the pages they share
@@ -78,13 +90,18 @@ def share(compute: Callable[[T], R], items: Sequence[T], weights: Sequence[float
         gc.unfreeze()
         os.close(read_end)
         os.close(write_end)
-        return [first] + [compute(item) for item in items[1:]]
+        return results + [compute(item) for item in items[1:]]
     if pid == 0:                                       # the child: never returns
         status = 1
         try:
             os.close(read_end)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
-            data = pickle.dumps([compute(item) for item in tail], pickle.HIGHEST_PROTOCOL)
+            lowest, done = count, []
+            while lowest - 1 >= max(1, struct.unpack_from("q", progress, 0)[0]):
+                lowest -= 1
+                struct.pack_into("q", progress, 8, lowest)
+                done.append(compute(items[lowest]))
+            data = pickle.dumps((lowest, done[::-1]), pickle.HIGHEST_PROTOCOL)
             view = memoryview(data)
             while view:
                 view = view[os.write(write_end, view):]
@@ -92,26 +109,36 @@ def share(compute: Callable[[T], R], items: Sequence[T], weights: Sequence[float
         finally:
             os._exit(status)
     os.close(write_end)
-    reaped = False
+    reaped, _child_working = False, True
     try:
-        results = [first] + [compute(item) for item in head]
+        if meanwhile is not None:
+            meanwhile()
+        front = 1
+        while front < struct.unpack_from("q", progress, 8)[0]:
+            struct.pack_into("q", progress, 0, front + 1)
+            results.append(compute(items[front]))
+            front += 1
         chunks = []
         while chunk := os.read(read_end, 1 << 20):
             chunks.append(chunk)
         _, status = os.waitpid(pid, 0)
         reaped = True
-        tail_results = None
+        lowest, tail = count, []
         if status == 0:
             try:
-                tail_results = pickle.loads(b"".join(chunks))
+                lowest, tail = pickle.loads(b"".join(chunks))
             except Exception:  # noqa: BLE001 - computed here instead
-                tail_results = None
-        if not isinstance(tail_results, list) or len(tail_results) != len(tail):
-            tail_results = [compute(item) for item in tail]
-        return results + tail_results
+                lowest, tail = count, []
+        if not isinstance(tail, list) or len(tail) != count - lowest or lowest > front:
+            lowest, tail = count, []
+        # pieces the child did not deliver, then what it did beyond this process's own
+        return (results + [compute(items[n]) for n in range(front, lowest)]
+                + tail[max(front, lowest) - lowest:])
     finally:
+        _child_working = False
         gc.unfreeze()
         os.close(read_end)
+        progress.close()
         if not reaped:
             try:
                 os.kill(pid, signal.SIGKILL)

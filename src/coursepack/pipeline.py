@@ -24,12 +24,23 @@ def check(folder: Path, report: Report, for_build: bool = True) -> Checked:
     """Load and validate one course; every problem goes into report. Without for_build
     (`validate`), what only a package needs is skipped: formatting the citations."""
     errors_before = report.errors
-    course = load_course(folder, report)
+    course = load_course(folder, report, prepare_next=markdown.prepare)
     if course is None:
         return Checked(folder, None)
-    validate.check_course(course, report)
-    valid = report.errors == errors_before
-    bodies = markdown.process_lessons(course, report, cite=for_build)
+    loaded = report.errors == errors_before
+    # The course's own checks need no lesson parsed: they run while a second process, if
+    # any, parses its part of the lessons.
+    checks: list[Report] = []
+
+    def check_course():
+        checks.append(Report())
+        validate.check_course(course, checks[0])
+
+    bodies = markdown.process_lessons(course, report, cite=for_build, meanwhile=check_course)
+    if not checks:
+        check_course()
+    report.extend(checks[0])
+    valid = loaded and checks[0].errors == 0
     if valid:   # the quizzes are sound: their texts get the lessons' checks, whatever those found
         quizzes.attach(course, bodies, report)
     checked = Checked(folder, course, bodies, ok=report.errors == errors_before)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from .. import schema, units
 from ..diagnostics import Report, Source, display_path
@@ -63,12 +64,14 @@ def _lesson_paths(doc, folder: Path, report: Report) -> dict[int, list[Path]]:
     return listed
 
 
-def load_course(folder: Path, report: Report) -> Course | None:
+def load_course(folder: Path, report: Report,
+                prepare_next: Callable[[], object] | None = None) -> Course | None:
     """Load one course; every problem goes into report.
 
     Returns the course as far as it could be read (None when course.yaml itself is unusable),
     so that the rules over the whole course still run; only a course whose checks found no
-    error is rendered."""
+    error is rendered. When a second process shares the reading of the lessons, this one
+    reads the references and calls prepare_next() (the caller's next step) meanwhile."""
     course_file = folder / COURSE_FILE
     source = Source(display_path(course_file))
     text = read_text(course_file, report)
@@ -91,9 +94,18 @@ def load_course(folder: Path, report: Report) -> Course | None:
     listed = _lesson_paths(doc, folder, report)
     units.set_context(text.encode("utf-8"), [path for paths in listed.values() for path in paths])
     paths = [path for m_index in sorted(listed) for path in listed[m_index]]
+    references: dict = {}
+
+    def meanwhile():
+        references.update(course_references(doc, folder, report))
+        if prepare_next is not None:
+            prepare_next()
+
     read = dict(zip(paths, units.run_each(
         "read", [(path, lambda own, path=path: read_any_lesson(path, folder, own))
-                 for path in paths], report, minimum=SHARED_LESSONS)))
+                 for path in paths], report, minimum=SHARED_LESSONS, meanwhile=meanwhile)))
+    if not references:                     # read in this process alone
+        references.update(course_references(doc, folder, report))
     modules: list[Module] = []
     for m_index, m in enumerate(data.get("modules") or []):
         if not isinstance(m, dict):
@@ -132,7 +144,7 @@ def load_course(folder: Path, report: Report) -> Course | None:
         modules=tuple(modules), root=folder.resolve(), source=doc.pos(()),
         control_files=control_dir,
         lesson_files=frozenset(p for paths in listed.values() for p in paths),
-        **course_references(doc, folder, report),
+        **references,
         targets=tuple(t for t in data.get("targets") or ["scorm12"] if isinstance(t, str)),
         sco=text_of(data, "sco", "single"),
         allow_raw_html=data.get("allow_raw_html") is True,
