@@ -250,7 +250,9 @@ def test_allow_raw_html_passes_html_through_with_a_warning(tmp_path, cli):
 
 def _files_strategy():
     from hypothesis import strategies as st
-    names = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20)
+    names = st.tuples(
+        st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20),
+        st.sampled_from(["", ".html", ".mp4", ".PNG", ".webm/x", ".woff2"])).map("".join)
     data = st.one_of(st.binary(max_size=3000),
                      st.text(max_size=3000).map(lambda t: (t * 20).encode("utf-8")))
     return st.dictionaries(names, data, max_size=12)
@@ -259,10 +261,11 @@ def _files_strategy():
 def test_zips_are_laid_out_as_zipfile_lays_them_out():
     """zip_bytes writes the zip itself (to take streams deflated beforehand); every byte is
     the one Python's zipfile writes for the same files, names in UTF-8 and empty files
-    included, whether the files come whole or deflated in pieces beforehand."""
+    included, whether the files come whole or deflated in pieces beforehand. Video, images
+    and fonts are stored, not deflated."""
     from hypothesis import given, settings
 
-    from coursepack.package.archive import _zipfile_bytes, zip_bytes
+    from coursepack.package.archive import COMPRESSED_TYPES, _zipfile_bytes, zip_bytes
     from coursepack.package.deflater import Deflated, Deflater
 
     @settings(max_examples=150, deadline=None)
@@ -281,6 +284,10 @@ def test_zips_are_laid_out_as_zipfile_lays_them_out():
         assert zip_bytes(deflated) == expected
         with zipfile.ZipFile(io.BytesIO(expected)) as zf:
             assert {name: zf.read(name) for name in zf.namelist()} == files
+            for info in zf.infolist():          # video, images, fonts: stored as they are
+                stored = info.filename.lower().endswith(tuple(COMPRESSED_TYPES))
+                assert info.compress_type == (zipfile.ZIP_STORED if stored
+                                              else zipfile.ZIP_DEFLATED)
     check()
 
 

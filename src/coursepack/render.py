@@ -146,10 +146,12 @@ def render_pages(course: Course, bodies: dict[str, LessonBody], pages: list[Page
             files[asset.href] = source_bytes(asset.path)
     deflater = None
     if deflate:
+        from .package.archive import stored
         from .package.deflater import Deflater
         deflater = Deflater()
         for name, data in files.items():
-            deflater.feed(name, data)
+            if not stored(name):            # video and images go into the zip as they are
+                deflater.feed(name, data)
     media_src = " ".join(["'self'", *media_origins(course)])
     try:
         template = env.get_template("page.html")

@@ -16,6 +16,19 @@ from .deflater import LEVEL, Deflated
 
 DEFAULT_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest time a zip can hold
 
+# Files compressed by their own format (video, audio, images, fonts, archives): deflating
+# them again costs seconds for a long video and saves nothing, so they are stored as they are.
+COMPRESSED_TYPES = frozenset({
+    ".mp4", ".m4v", ".webm", ".ogv", ".mov", ".mkv", ".mp3", ".m4a", ".aac", ".oga", ".ogg",
+    ".opus", ".flac", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".woff", ".woff2",
+    ".zip", ".gz", ".bz2", ".xz"})
+
+
+def stored(name: str) -> bool:
+    """Whether the file goes into a zip as it is, not deflated (see COMPRESSED_TYPES)."""
+    dot = name.rfind(".")
+    return dot > name.rfind("/") and name[dot:].lower() in COMPRESSED_TYPES
+
 
 def archive_time() -> tuple[int, int, int, int, int, int]:
     """Entry timestamp: SOURCE_DATE_EPOCH when set (reproducible-builds.org), else fixed."""
@@ -30,7 +43,8 @@ def archive_time() -> tuple[int, int, int, int, int, int]:
 def zip_bytes(files: dict[str, bytes]) -> bytes:
     """The zip of files (package path -> bytes), built in memory: sorted entries, fixed
     times and permissions, so the same files always give the same bytes. Files deflated
-    beforehand (deflater.Deflated) go in as they are; the rest are deflated here. The layout
+    beforehand (deflater.Deflated) go in as they are; the rest are deflated here, except
+    files of an already compressed type, which are stored (see stored()). The layout
     is zipfile's own, byte for byte (tests/test_package.py compares them); a package too
     large for the classic format is left to zipfile, which adds the ZIP64 records."""
     if len(files) >= 0xFFFF or sum(len(data) for data in files.values()) >= 0x7FFFFFFF:
@@ -42,7 +56,10 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
     central = []
     for name in sorted(files):
         data = files[name]
-        if isinstance(data, Deflated):
+        method = zipfile.ZIP_STORED if stored(name) else zipfile.ZIP_DEFLATED
+        if method == zipfile.ZIP_STORED:
+            stream, crc = data, zlib.crc32(data)
+        elif isinstance(data, Deflated):
             stream, crc = data.stream, data.crc
         else:
             compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
@@ -51,7 +68,7 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
             encoded, flags = name.encode("ascii"), 0
         except UnicodeEncodeError:
             encoded, flags = name.encode("utf-8"), 0x800      # the name is UTF-8
-        fields = (flags, zipfile.ZIP_DEFLATED, dos_time, dos_date, crc, len(stream), len(data),
+        fields = (flags, method, dos_time, dos_date, crc, len(stream), len(data),
                   len(encoded))
         central.append(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 3, 20, 0, *fields,
                                    0, 0, 0, 0, 0o100644 << 16, out.tell()) + encoded)
@@ -70,7 +87,7 @@ def _zipfile_bytes(files: dict[str, bytes]) -> bytes:
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name in sorted(files):
             info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = zipfile.ZIP_STORED if stored(name) else zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o100644 << 16
             zf.writestr(info, files[name], compresslevel=LEVEL)
