@@ -250,8 +250,9 @@ def render(course: Course, listed: list[Reference], uses: list[Cite]
                                   citation, refs, ids, items, inside, seen))
         return out
 
-    # The entries may be shared with a second process (parallel.share); the citations stay
-    # in this one, counted as the work of about half an entry each.
+    # The entries may be shared with a second process (parallel.share); the citations are
+    # one piece, right after the first entry, so this process takes it first. They count as
+    # the work of about half an entry each towards the threshold for sharing.
     at = min(1, len(bib.items))      # after the first entry, which is written before a fork
     work = [*bib.items[:at], _CITATIONS, *bib.items[at:]]
     distinct = len({(cite.cluster.items, cite.cluster.in_text) for cite in uses})
