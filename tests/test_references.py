@@ -692,8 +692,18 @@ from pathlib import Path
 if sys.argv[1] == "plain":
     import coursepack.citeproc_memo
     coursepack.citeproc_memo.install = lambda: None
+from coursepack import bibliography, markdown, parallel
 from coursepack.diagnostics import Report
+from coursepack.load import course as course_loader
 from coursepack.pipeline import check, package
+forks = []
+if sys.argv[1] == "shared":      # a forked child shares every stage, however small the course
+    sharing = parallel.allowed(2)
+    sharing.__enter__()
+    course_loader.SHARED_LESSONS = markdown.SHARED_LESSONS = bibliography.SHARED_ENTRIES = 2
+    import os
+    fork = os.fork
+    os.fork = lambda: forks.append(1) or fork()
 out = {}
 for course in sys.argv[2].split(","):
     for style in sys.argv[3:]:
@@ -713,7 +723,7 @@ for course in sys.argv[2].split(","):
         out[f"{Path(course).name} {style}"] = {
             "digest": hashlib.sha256(page).hexdigest(),
             "cites": page.count(b'class="cp-citation"'), "entries": page.count(b'id="ref-')}
-print(json.dumps(out))
+print(json.dumps({"pages": out, "forks": len(forks)}))
 '''
 
 MEMO_STYLES = ["cite-them-right-harvard", "apa", "ieee", "vancouver", "chicago",
@@ -724,7 +734,8 @@ MEMO_STYLES = ["cite-them-right-harvard", "apa", "ieee", "vancouver", "chicago",
 def test_citeproc_memo_tables_change_no_output(tmp_path):
     """The example course and a generated one (40 references of three types, over 50
     citations), written in nine styles (author-date, numeric and note styles), give
-    byte-identical pages with and without the memo tables."""
+    byte-identical pages with and without the memo tables, and with a second process
+    sharing the lessons and the entries."""
     import json
     import subprocess
     import sys
@@ -734,12 +745,15 @@ def test_citeproc_memo_tables_change_no_output(tmp_path):
     script = tmp_path / "render.py"
     script.write_text(_RENDER_IN_STYLES, encoding="utf-8")
     results = {}
-    for mode in ("plain", "memo"):
+    for mode in ("plain", "memo", "shared"):
         done = subprocess.run([sys.executable, str(script), mode, f"{EXAMPLE},{generated}",
                                *MEMO_STYLES], capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr
         results[mode] = json.loads(done.stdout)
-    assert results["plain"] == results["memo"]
+    # shared: lessons read and parsed and entries written, in each course and style
+    assert results["shared"]["forks"] == 3 * 2 * len(MEMO_STYLES)
+    results = {mode: r["pages"] for mode, r in results.items()}
+    assert results["plain"] == results["memo"] == results["shared"]
     memo = results["memo"]
     assert len(memo) == 2 * len(MEMO_STYLES)
     assert all(r["cites"] >= 6 and r["entries"] >= 8 for r in memo.values())
