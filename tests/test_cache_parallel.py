@@ -64,6 +64,50 @@ def test_a_build_reads_each_course_file_once(tmp_path, cli, monkeypatch):
     assert sorted(opened) == files
 
 
+def test_a_large_unchanged_file_is_not_read_again(tmp_path, cli, monkeypatch):
+    """A video's digest is remembered with its size, inode and times once it has settled;
+    a rebuild then does not read it. Rewritten, even with its size and modification time
+    as they were, it is read and packaged again."""
+    import builtins
+    import io
+    import zipfile
+
+    from coursepack import cache
+    course = tmp_path / "course"
+    shutil.copytree(EXAMPLE, course)
+    video = next((course / "media").glob("*.webm"))
+    video.write_bytes(os.urandom(3 << 20))
+    out = tmp_path / "out"
+    assert cli("build", course, "--out", out).exit_code == 0
+    assert not (out / ".cache" / "files").exists()       # just written: not trusted yet
+
+    monkeypatch.setattr(cache, "SETTLED_NS", 0)
+    assert cli("build", course, "--out", out).exit_code == 0
+    opened = []
+    real_open = io.open
+
+    def counting_open(file, *args, **kwargs):
+        if isinstance(file, (str, os.PathLike)):
+            opened.append(os.path.realpath(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", counting_open)
+    monkeypatch.setattr(builtins, "open", counting_open)
+    again = cli("build", course, "--out", out)
+    assert again.exit_code == 0 and "(unchanged)" in again.output
+    zip_path = out / "leadership-in-social-care-scorm12.zip"
+    assert str(video.resolve()) not in opened and str(zip_path.resolve()) not in opened
+
+    stat = video.stat()
+    new = os.urandom(3 << 20)
+    video.write_bytes(new)
+    os.utime(video, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    edited = cli("build", course, "--out", out)
+    assert edited.exit_code == 0 and "(unchanged)" not in edited.output
+    with zipfile.ZipFile(zip_path) as zf:
+        assert zf.read(f"assets/media/{video.name}") == new
+
+
 def test_cached_citations_give_the_same_pages(tmp_path, cli):
     course = tmp_path / "course"
     shutil.copytree(EXAMPLE, course)

@@ -4,7 +4,6 @@ several courses run in parallel processes; each returns its diagnostics as data.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from pathlib import Path
@@ -41,7 +40,7 @@ def _output_digest(path: Path) -> str | None:
     if path.is_dir():
         return cache.folder_digest(path)
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return cache.file_digest(path)
     except OSError:
         return None
 

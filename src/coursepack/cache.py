@@ -1,10 +1,11 @@
 """A content-addressed cache under the output folder (`build/.cache/`, safe to delete).
 
-Three uses: a record per course of the inputs of its last build, so an unchanged course is
+Four uses: a record per course of the inputs of its last build, so an unchanged course is
 not built again; the results of the slowest stage (citations and reference lists through the
 CSL processor), keyed by everything they depend on, so an edit that leaves citations alone
-does not run it again; and what each lesson became at every step (units.py). The first two
-are JSON; the per-lesson results are pickles, trusted as the build folder itself is. Every
+does not run it again; what each lesson became at every step (units.py); and the digests of
+large files (file_digest), so an unchanged video is not read at every build. All but the
+per-lesson results are JSON; those are pickles, trusted as the build folder itself is. Every
 entry is written atomically.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 
 from . import __version__
@@ -21,17 +23,20 @@ _folder: Path | None = None
 _memory: dict | None = None
 _digests: dict[tuple[Path, Path | None], dict[str, str]] = {}
 _read: dict[str, bytes] = {}     # what the digests read, by path, for the build to use
+_large: dict[str, list] | None = None    # large files' digests, with what stat said of them
 MEMORY_ENTRIES = 8      # per kind, in a long-lived process's memory
 KEEP_BYTES = 1 << 20    # files up to this size are read once per build, not twice
+SETTLED_NS = 2_000_000_000   # a file unchanged for this long gets its digest remembered
 
 
 def use(folder: Path | None, memory: dict | None = None) -> None:
     """Where results are kept from now on: under a folder, in a dict that a long-lived
     process (the preview) holds on to, or nowhere. Course files are read afresh."""
-    global _folder, _memory
+    global _folder, _memory, _large
     _folder, _memory = folder, (memory if folder is None else None)
     _digests.clear()
     _read.clear()
+    _large = None
 
 
 def digest(*parts) -> str:
@@ -143,23 +148,51 @@ def file_digests(folder: Path, exclude: Path | None = None, keep: bool = False
         for name in sorted(files):
             path = os.path.join(directory, name)
             try:
-                out[path[len(prefix):]] = _hash_file(path, keep)
+                out[path[len(prefix):]] = file_digest(path, keep)
             except OSError:
                 out[path[len(prefix):]] = "?"
     _digests[(folder, skip)] = out
     return out
 
 
-def _hash_file(path: str, keep: bool) -> str:
+def file_digest(path: str | Path, keep: bool = False) -> str:
+    """The sha256 of a file. With keep, a small file's bytes are kept for source_bytes.
+
+    A large file (a video) is not read again while it is unchanged: its digest is kept in
+    the cache with the file's size, inode, modification and change times, as make and git
+    judge a file by its times. A file written in the last SETTLED_NS is hashed every time:
+    on a file system with coarse times, a second write within the same tick would leave
+    them as they were. The change time cannot be set back, so a file rewritten with its
+    old modification time restored is read again too."""
+    path = os.path.abspath(path)
+    st = os.stat(path)
+    if st.st_size > KEEP_BYTES:
+        return _large_file_digest(path, st)
     with open(path, "rb") as f:
-        data = f.read(KEEP_BYTES + 1)
-        h = hashlib.sha256(data)
-        if keep and len(data) <= KEEP_BYTES:
-            _read[path] = data
-        else:
-            while chunk := f.read(KEEP_BYTES):
-                h.update(chunk)
-    return h.hexdigest()
+        data = f.read()
+    if keep:
+        _read[path] = data
+    return hashlib.sha256(data).hexdigest()
+
+
+def _large_file_digest(path: str, st: os.stat_result) -> str:
+    global _large
+    if _large is None:
+        found = load("files", "large") if active() else None
+        _large = found if isinstance(found, dict) else {}
+    seen = [st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
+    known = _large.get(path)
+    if isinstance(known, list) and len(known) == 5 and known[:4] == seen:
+        return str(known[4])
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(KEEP_BYTES):
+            h.update(chunk)
+    result = h.hexdigest()
+    if active() and time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > SETTLED_NS:
+        _large[path] = seen + [result]
+        store("files", "large", _large)
+    return result
 
 
 def source_bytes(path: Path) -> bytes:
