@@ -293,7 +293,7 @@ def test_zips_are_laid_out_as_zipfile_lays_them_out():
 
 def test_a_page_deflated_while_written_gives_the_same_zip(tmp_path):
     from coursepack.diagnostics import Report
-    from coursepack.package.archive import _zipfile_bytes, zip_bytes
+    from coursepack.package.archive import _zipfile_bytes, write_zip, zip_bytes
     from coursepack.package.deflater import Deflated, Deflater
     from coursepack.pipeline import check, package
     report = Report()
@@ -301,6 +301,8 @@ def test_a_page_deflated_while_written_gives_the_same_zip(tmp_path):
     files = package(checked, "scorm12", report, deflate=True)
     assert isinstance(files["index.html"], Deflated)            # deflated as it was written
     assert zip_bytes(files) == _zipfile_bytes({n: bytes(d) for n, d in files.items()})
+    write_zip(tmp_path / "package.zip", files)                  # straight into its file
+    assert (tmp_path / "package.zip").read_bytes() == zip_bytes(files)
     # bytes that changed after they were fed are deflated again, not taken from the thread
     deflater = Deflater()
     deflater.feed("page.html", b"first")

@@ -11,6 +11,7 @@ import time
 import zipfile
 import zlib
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 from .deflater import LEVEL, Deflated
 
@@ -41,19 +42,33 @@ def archive_time() -> tuple[int, int, int, int, int, int]:
 
 
 def zip_bytes(files: dict[str, bytes]) -> bytes:
-    """The zip of files (package path -> bytes), built in memory: sorted entries, fixed
-    times and permissions, so the same files always give the same bytes. Files deflated
-    beforehand (deflater.Deflated) go in as they are; the rest are deflated here, except
-    files of an already compressed type, which are stored (see stored()). The layout
+    """The zip of files (package path -> bytes), in memory (see write_entries)."""
+    out = io.BytesIO()
+    write_entries(out, files)
+    return out.getvalue()
+
+
+def write_zip(target: Path, files: dict[str, bytes]) -> None:
+    """The zip of files, written straight into its file (atomically, see publish): a
+    package with a long video is not held in memory a second time."""
+    publish(target, lambda out: write_entries(out, files))
+
+
+def write_entries(out, files: dict[str, bytes]) -> None:
+    """Write the zip of files (package path -> bytes) to a new binary file: sorted entries,
+    fixed times and permissions, so the same files always give the same bytes. Files
+    deflated beforehand (deflater.Deflated) go in as they are; the rest are deflated here,
+    except files of an already compressed type, which are stored (see stored()). The layout
     is zipfile's own, byte for byte (tests/test_package.py compares them); a package too
     large for the classic format is left to zipfile, which adds the ZIP64 records."""
     if len(files) >= 0xFFFF or sum(len(data) for data in files.values()) >= 0x7FFFFFFF:
-        return _zipfile_bytes(files)
+        _zipfile_write(out, files)
+        return
     year, month, day, hour, minute, second = archive_time()
     dos_date = (year - 1980) << 9 | month << 5 | day
     dos_time = hour << 11 | minute << 5 | second // 2
-    out = io.BytesIO()
     central = []
+    offset = 0
     for name in sorted(files):
         data = files[name]
         method = zipfile.ZIP_STORED if stored(name) else zipfile.ZIP_DEFLATED
@@ -71,31 +86,32 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
         fields = (flags, method, dos_time, dos_date, crc, len(stream), len(data),
                   len(encoded))
         central.append(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 3, 20, 0, *fields,
-                                   0, 0, 0, 0, 0o100644 << 16, out.tell()) + encoded)
-        out.write(struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", 20, 0, *fields, 0) + encoded)
+                                   0, 0, 0, 0, 0o100644 << 16, offset) + encoded)
+        header = struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", 20, 0, *fields, 0) + encoded
+        out.write(header)
         out.write(stream)
-    start = out.tell()
-    out.write(b"".join(central))
+        offset += len(header) + len(stream)
+    directory = b"".join(central)
+    out.write(directory)
     out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(central), len(central),
-                          out.tell() - start, start, 0))
-    return out.getvalue()
+                          len(directory), offset, 0))
 
 
 def _zipfile_bytes(files: dict[str, bytes]) -> bytes:
-    stamp = archive_time()
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    _zipfile_write(buffer, files)
+    return buffer.getvalue()
+
+
+def _zipfile_write(out, files: dict[str, bytes]) -> None:
+    stamp = archive_time()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name in sorted(files):
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_STORED if stored(name) else zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o100644 << 16
             zf.writestr(info, files[name], compresslevel=LEVEL)
-    return buffer.getvalue()
-
-
-def write_zip(target: Path, files: dict[str, bytes]) -> None:
-    publish(target, zip_bytes(files))
 
 
 def _temp_name(target: Path) -> Path:
@@ -114,13 +130,14 @@ def _remove_stale(target: Path) -> None:
             continue
 
 
-def publish(target: Path, data: bytes, durable: bool = True) -> None:
-    """Put data at target atomically. Where the file system allows, the bytes go to a file
-    with no name (O_TMPFILE) that is named only once complete, so a build killed at any
-    moment leaves the previous file and nothing else; elsewhere a named temporary file is
-    used, and files left by killed builds are removed by the next one. Durable: the bytes
-    are on disk before the name is (packages); a cache file, which is only read if whole,
-    can skip that wait."""
+def publish(target: Path, data: bytes | Callable[[BinaryIO], object],
+            durable: bool = True) -> None:
+    """Put data (bytes, or what a function writes to a file) at target atomically. Where
+    the file system allows, the bytes go to a file with no name (O_TMPFILE) that is named
+    only once complete, so a build killed at any moment leaves the previous file and
+    nothing else; elsewhere a named temporary file is used, and files left by killed builds
+    are removed by the next one. Durable: the bytes are on disk before the name is
+    (packages); a cache file, which is only read if whole, can skip that wait."""
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale(target)
     temp = _temp_name(target)
@@ -134,15 +151,18 @@ def publish(target: Path, data: bytes, durable: bool = True) -> None:
         raise
 
 
-def _write(out, data: bytes, durable: bool) -> None:
-    out.write(data)
+def _write(out, data, durable: bool) -> None:
+    if callable(data):
+        data(out)
+    else:
+        out.write(data)
     out.flush()
     os.fchmod(out.fileno(), 0o644)
     if durable:
         os.fsync(out.fileno())
 
 
-def _publish_anonymous(folder: Path, temp: Path, data: bytes, durable: bool) -> bool:
+def _publish_anonymous(folder: Path, temp: Path, data, durable: bool) -> bool:
     try:
         fd = os.open(folder, os.O_TMPFILE | os.O_WRONLY, 0o644)
     except (AttributeError, OSError):
