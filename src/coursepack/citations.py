@@ -19,6 +19,7 @@ import re
 from markupsafe import Markup, escape
 from msgspec import Struct, field
 
+from . import lazyre
 from .diagnostics import Report, Source, shorten
 from .model import Course, Reference
 from .schema import did_you_mean
@@ -26,13 +27,13 @@ from .schema import did_you_mean
 REFERENCES_ID = "references"        # the References page's place among the lessons
 
 _KEY = r"(?:\{(?P<braced>[^{}\s]+)\}|(?P<plain>[A-Za-z0-9_](?:[\w:.#$%&+?<>~/-]*[\w])?))"
-_ITEM = re.compile(r"^(?P<prefix>.*?)(?P<minus>-?)@" + _KEY + r"(?P<rest>.*)$", re.DOTALL)
-_INTEXT = re.compile(r"@" + _KEY)
-_LOCATOR = re.compile(
+_ITEM = lazyre.compile(r"^(?P<prefix>.*?)(?P<minus>-?)@" + _KEY + r"(?P<rest>.*)$", re.DOTALL)
+_INTEXT = lazyre.compile(r"@" + _KEY)
+_LOCATOR = lazyre.compile(
     r"^\s*(?P<label>pp?|pages?|chap|chapters?|ch|sec|sections?|§§?|paras?|paragraphs?|"
     r"figs?|figures?|vols?|volumes?|lines?|nos?|notes?)\.?\s*"
     r"(?P<value>[\w]+(?:\s*(?:[-–—]+|,\s*)\s*[\w]+)*)(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
-_BARE_LOCATOR = re.compile(r"^\s*(?P<value>\d+(?:\s*[-–—]+\s*\d+)?)(?P<rest>\s.*|)$", re.DOTALL)
+_BARE_LOCATOR = lazyre.compile(r"^\s*(?P<value>\d+(?:\s*[-–—]+\s*\d+)?)(?P<rest>\s.*|)$", re.DOTALL)
 _LABELS = {"p": "page", "pp": "page", "page": "page", "pages": "page", "chap": "chapter",
            "chapter": "chapter", "chapters": "chapter", "ch": "chapter", "sec": "section",
            "section": "section", "sections": "section", "§": "section", "§§": "section",

@@ -9,6 +9,7 @@ import re
 
 import nh3
 
+from . import lazyre
 from .diagnostics import Report, Source
 
 TAGS = {
@@ -30,9 +31,9 @@ ATTRIBUTES = {
     "details": {"open"},
 }
 SCHEMES = {"http", "https", "mailto", "tel"}
-_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][\w-]*)([^>]*)>", re.S)
-_ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]+))?""")
-_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
+_TAG = lazyre.compile(r"<\s*(/?)\s*([A-Za-z][\w-]*)([^>]*)>", re.S)
+_ATTR = lazyre.compile(r"""([^\s=/>"']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]+))?""")
+_SCHEME = lazyre.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
 
 
 def check_raw(html: str, where: Source, report: Report) -> None:

@@ -17,6 +17,7 @@ from typing import NamedTuple, NoReturn
 
 from msgspec import Struct
 
+from .. import lazyre
 from ..diagnostics import Report, Source, display_path
 from ..model import Lesson, Option, Question, Quiz
 from ..schema import ID_PATTERN, did_you_mean
@@ -26,21 +27,21 @@ from .lesson import lesson_id_from_name
 BLANK = "_____"  # stands for the answer in a missing-word question
 
 # A special character is escaped when a backslash comes right before it.
-_BRACE = re.compile(r"(?<!\\)[{}]")
-_MARK = re.compile(r"(?<!\\)[=~]")
-_EQUALS = re.compile(r"(?<!\\)=")
-_HASH = re.compile(r"(?<!\\)#")
-_TITLE_END = re.compile(r"(?<!\\)::")
-_GENERAL = re.compile(r"(?<!\\)####")
-_ESCAPE = re.compile(r"\\([~=#{}:n])")
-_NOT_SPACE = re.compile(r"\S")
-_FORMAT = re.compile(r"\[(html|markdown|plain|moodle)\]")
+_BRACE = lazyre.compile(r"(?<!\\)[{}]")
+_MARK = lazyre.compile(r"(?<!\\)[=~]")
+_EQUALS = lazyre.compile(r"(?<!\\)=")
+_HASH = lazyre.compile(r"(?<!\\)#")
+_TITLE_END = lazyre.compile(r"(?<!\\)::")
+_GENERAL = lazyre.compile(r"(?<!\\)####")
+_ESCAPE = lazyre.compile(r"\\([~=#{}:n])")
+_NOT_SPACE = lazyre.compile(r"\S")
+_FORMAT = lazyre.compile(r"\[(html|markdown|plain|moodle)\]")
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
-_RANGE = re.compile(rf"({_NUMBER})\s*\.\.\s*({_NUMBER})")
-_TOLERANCE = re.compile(rf"({_NUMBER})(?:\s*:\s*({_NUMBER}))?")
-_WEIGHT = re.compile(r"\s*%([^%\n]*)%")
-_SETTING = re.compile(r"\s*//\s*([A-Za-z][\w-]*)\s*:[ \t]*(.*?)\s*$")
-_ID = re.compile(ID_PATTERN)
+_RANGE = lazyre.compile(rf"({_NUMBER})\s*\.\.\s*({_NUMBER})")
+_TOLERANCE = lazyre.compile(rf"({_NUMBER})(?:\s*:\s*({_NUMBER}))?")
+_WEIGHT = lazyre.compile(r"\s*%([^%\n]*)%")
+_SETTING = lazyre.compile(r"\s*//\s*([A-Za-z][\w-]*)\s*:[ \t]*(.*?)\s*$")
+_ID = lazyre.compile(ID_PATTERN)
 _TRUE, _TRUE_FALSE = ("T", "TRUE"), ("T", "TRUE", "F", "FALSE")
 _NUMBER_HINT = "write a number (3.14), with a tolerance (3.14:0.01), or a range (1..5)"
 _GENERAL_HINT = "put what it says into the general feedback (####)"

@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .. import units
+from .. import lazyre, units
 from ..diagnostics import Report, Source, display_path, shorten
 from ..model import Name, Reference
 from . import reftext
@@ -102,7 +102,7 @@ def _read_csl_json(text: str, source: Source, report: Report) -> list[Reference]
     return out
 
 
-_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_JSON_SPACE = lazyre.compile(r"[ \t\n\r]*")
 
 
 def _json_item_lines(text: str, array_depth: int = 1) -> list[tuple[int, int]]:
@@ -298,7 +298,7 @@ _BIB_EXTRA = {"series": "collection-title", "note": "note", "isbn": "ISBN", "iss
 
 
 MAX_BIB_FIELD = 20_000   # characters: LaTeX decoding time grows faster than the text
-_RUN_ON = re.compile(r"\n\s*([A-Za-z][\w-]*)\s*=")
+_RUN_ON = lazyre.compile(r"\n\s*([A-Za-z][\w-]*)\s*=")
 
 
 def _read_bibtex(text: str, source: Source, report: Report) -> list[Reference]:
@@ -453,7 +453,7 @@ _RIS_TYPES = {"JOUR": "article-journal", "JFULL": "article-journal", "EJOUR": "a
               "WEB": "webpage", "BLOG": "post-weblog", "CONF": "paper-conference",
               "CPAPER": "paper-conference", "DATA": "dataset", "COMP": "software",
               "GEN": "document", "UNPB": "manuscript", "PAMP": "pamphlet"}
-_RIS_LINE = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$")
+_RIS_LINE = lazyre.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$")
 
 
 def _read_ris(text: str, source: Source, report: Report) -> list[Reference]:
@@ -546,7 +546,7 @@ def _from_ris(rec: dict, where: Source, report: Report) -> Reference:
 
 # ---- plain text --------------------------------------------------------------------------
 
-_MARKER = re.compile(r"^\s*(?:\(?\d{1,4}[.)\]]|\[\d{1,4}\]|[-*•–])[\s\u00a0]+")
+_MARKER = lazyre.compile(r"^\s*(?:\(?\d{1,4}[.)\]]|\[\d{1,4}\]|[-*•–])[\s\u00a0]+")
 
 
 def _read_plain(text: str, source: Source, report: Report) -> list[Reference]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .. import lazyre
 from ..model import Name
 
 MONTHS = {m: i for i, m in enumerate(
@@ -21,32 +22,32 @@ MONTHS = {m: i for i, m in enumerate(
 MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
 MONTHS["sept"] = 9
 
-_SPACES = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
-_URL = re.compile(r"(?:(?:available\s+(?:at|from|online)|retrieved\s+from|url)\s*:?\s*)?"
+_SPACES = lazyre.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_URL = lazyre.compile(r"(?:(?:available\s+(?:at|from|online)|retrieved\s+from|url)\s*:?\s*)?"
                   r"<?(https?://[^\s<>]+)>?", re.IGNORECASE)
-_DOI = re.compile(r"(?:\bdoi\s*:?\s*|https?://(?:dx\.)?doi\.org/)(10\.\d{4,9}/[^\s<>]+)",
+_DOI = lazyre.compile(r"(?:\bdoi\s*:?\s*|https?://(?:dx\.)?doi\.org/)(10\.\d{4,9}/[^\s<>]+)",
                   re.IGNORECASE)
-_ACCESSED = re.compile(r"[(\[]?\s*(?:last\s+)?(?:accessed|viewed|retrieved)\s*(?:on\s*)?:?\s*"
+_ACCESSED = lazyre.compile(r"[(\[]?\s*(?:last\s+)?(?:accessed|viewed|retrieved)\s*(?:on\s*)?:?\s*"
                        r"([^()\[\]]+?)\s*[)\]]?\s*(?=[.,;]?\s*$|[.,;]\s)", re.IGNORECASE)
-_YEAR = re.compile(r"(?:^|[\s.,;:])\(?(?P<year>(?:1[5-9]|20)\d\d)(?P<suffix>[a-z])?"
+_YEAR = lazyre.compile(r"(?:^|[\s.,;:])\(?(?P<year>(?:1[5-9]|20)\d\d)(?P<suffix>[a-z])?"
                    r"(?:,\s*(?P<month>[A-Za-z]{3,9})\.?(?:\s+(?P<day>\d{1,2}))?)?\)?"
                    r"(?=[\s.,;:]|$)"
                    r"|(?:^|[\s.,;:])\(?(?P<nd>n\.\s?d\.?|no date)\)?(?=[\s.,;:]|$)",
                    re.IGNORECASE)
-_INITIALS = re.compile(r"^(?:[A-Z]\p{Ll}?\.?(?:[\s-]+|$))+$".replace(r"\p{Ll}", "a-z"))
-_INITIALS_FIRST = re.compile(r"^((?:[A-Z][a-z]?\.\s*)+)(\S.*)$")
+_INITIALS = lazyre.compile(r"^(?:[A-Z]\p{Ll}?\.?(?:[\s-]+|$))+$".replace(r"\p{Ll}", "a-z"))
+_INITIALS_FIRST = lazyre.compile(r"^((?:[A-Z][a-z]?\.\s*)+)(\S.*)$")
 _PARTICLES = {"van", "von", "de", "der", "den", "la", "le", "da", "di", "du", "del", "dos",
               "ter", "ten", "van der", "van den", "de la"}
-_COUNTRY = re.compile(r"^(?:[A-Z]{2,3}|U\.S\.A?|U\.K|Australia|Canada|Ireland|England|Scotland|"
+_COUNTRY = lazyre.compile(r"^(?:[A-Z]{2,3}|U\.S\.A?|U\.K|Australia|Canada|Ireland|England|Scotland|"
                       r"Wales|New Zealand|India|Germany|France|Netherlands|Sweden|Norway|"
                       r"Denmark|Switzerland|Belgium|Spain|Italy|Japan|China|South Africa)$")
-_QUOTED = re.compile(r"^(['‘\"“])(?P<title>.+?)(?:['’\"”])(?=[\s.,;:]|$)")
-_EDITION = re.compile(r"^(\d+)(?:st|nd|rd|th)?\s+(?:edn|ed|edition)\.?$", re.IGNORECASE)
-_VOLUME = re.compile(r"^(?:vol\.?\s*)?(?P<volume>\d+)\s*(?:\((?P<issue>[^)]+)\))?$"
+_QUOTED = lazyre.compile(r"^(['‘\"“])(?P<title>.+?)(?:['’\"”])(?=[\s.,;:]|$)")
+_EDITION = lazyre.compile(r"^(\d+)(?:st|nd|rd|th)?\s+(?:edn|ed|edition)\.?$", re.IGNORECASE)
+_VOLUME = lazyre.compile(r"^(?:vol\.?\s*)?(?P<volume>\d+)\s*(?:\((?P<issue>[^)]+)\))?$"
                      r"|^vol\.?\s*(?P<v2>\w+),?\s*no\.?\s*(?P<i2>\w+)$", re.IGNORECASE)
-_PAGES = re.compile(r"^(?:pp?\.?|pages?)\s*"
+_PAGES = lazyre.compile(r"^(?:pp?\.?|pages?)\s*"
                     r"(?P<pages>[A-Za-z]?\d+(?:\s*[-–—]+\s*[A-Za-z]?\d+)?)$", re.IGNORECASE)
-_FOOTNOTE_MARK = re.compile(r"(?<=[A-Za-z][.?!])\d{1,3}$")
+_FOOTNOTE_MARK = lazyre.compile(r"(?<=[A-Za-z][.?!])\d{1,3}$")
 
 
 def normalise_space(text: str) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from msgspec.structs import replace
 
+from .. import lazyre
 from ..diagnostics import Report, Source, display_path
 from ..model import Cue, Transcript
 from ..timecode import TIME, parse_time
@@ -28,16 +29,16 @@ from .files import read_text
 WORDS_PER_SECOND = 2.5  # about 150 words a minute, a common speaking rate
 FORMATS = {".vtt": "vtt", ".srt": "srt", ".txt": "plain", ".text": "plain"}
 
-_SEGMENT = re.compile(rf"^(?P<label>(?:Segment|Part|Chapter|Section)\s+\d+)\s*\(\s*(?P<time>{TIME})\s*\)\s*:?\s*(?P<rest>.*)$",
+_SEGMENT = lazyre.compile(rf"^(?P<label>(?:Segment|Part|Chapter|Section)\s+\d+)\s*\(\s*(?P<time>{TIME})\s*\)\s*:?\s*(?P<rest>.*)$",
                       re.IGNORECASE)
-_BRACKETED = re.compile(rf"^[\[(]\s*(?P<time>{TIME})\s*[\])]\s*[-–—:]?\s*(?P<rest>.*)$")
-_BARE = re.compile(rf"^(?P<time>{TIME})(?:\s*[-–—:]\s*|\s+|$)(?P<rest>.*)$")
+_BRACKETED = lazyre.compile(rf"^[\[(]\s*(?P<time>{TIME})\s*[\])]\s*[-–—:]?\s*(?P<rest>.*)$")
+_BARE = lazyre.compile(rf"^(?P<time>{TIME})(?:\s*[-–—:]\s*|\s+|$)(?P<rest>.*)$")
 # something that looks meant as a time at the start of a line, valid or not
-_TIMELIKE = re.compile(r"^(?:(?:Segment|Part|Chapter|Section)\s+\d+\s*\()?[\[(]?\s*-?\d+:\d+\S*",
+_TIMELIKE = lazyre.compile(r"^(?:(?:Segment|Part|Chapter|Section)\s+\d+\s*\()?[\[(]?\s*-?\d+:\d+\S*",
                        re.IGNORECASE)
-_SPEAKER = re.compile(r"^(?P<name>[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}):\s+(?P<text>\S.*)$")
-_VTT_TIMING = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)(.*)$")
-_VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
+_SPEAKER = lazyre.compile(r"^(?P<name>[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}):\s+(?P<text>\S.*)$")
+_VTT_TIMING = lazyre.compile(r"^\s*(\S+)\s+-->\s+(\S+)(.*)$")
+_VOICE = lazyre.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 
 
 def detect_format(path: Path, text: str) -> str | None:

@@ -13,20 +13,8 @@ from bisect import bisect_right
 
 from msgspec import Struct, field
 
+from .. import lazyre
 from ..diagnostics import Report, Source, shorten
-
-
-class _CompiledOnUse:
-    """A regular expression compiled the first time it is used."""
-
-    def __init__(self, pattern, flags):
-        self._args = (pattern, flags)
-        self._compiled = None
-
-    def __getattr__(self, name):     # search, match, ...
-        if self._compiled is None:
-            self._compiled = re.compile(*self._args)
-        return getattr(self._compiled, name)
 
 
 def _import_yaml():
@@ -40,7 +28,7 @@ def _import_yaml():
 
     def compile_for_yaml(pattern, flags=0):
         if sys._getframe(1).f_globals.get("__name__") == "yaml.reader":
-            return _CompiledOnUse(pattern, flags)
+            return lazyre.Pattern(pattern, flags)
         return compile_now(pattern, flags)
 
     re.compile = compile_for_yaml
