@@ -151,7 +151,7 @@ def test_yaml_reader_pattern_is_compiled_only_when_used():
         "print(yaml.load('a: \\u00e9', Loader=yaml.SafeLoader))\n")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True).stdout.splitlines()
-    assert out == ["{'a': [1, datetime.date(2020, 1, 2), 3.0], 'b': 'é'} [] _CompiledOnUse",
+    assert out == ["{'a': [1, datetime.date(2020, 1, 2), 3.0], 'b': 'é'} [] Pattern",
                    "7", "{'a': 'é'}"]
 
 
@@ -159,3 +159,15 @@ def test_control_character_in_course_yaml_is_located(tmp_path):
     (tmp_path / "course.yaml").write_text("id: x\ntitle: a\x07b\n")
     _, report = load(tmp_path)
     assert ("yaml-syntax", "course.yaml", 2) in codes(report)
+
+
+def test_lazy_patterns_compile_on_first_use_and_match_as_re_does():
+    import re
+
+    from coursepack import lazyre
+    pattern = lazyre.compile(r"(a+)(b)?", re.IGNORECASE)
+    assert "match" not in vars(pattern)                     # nothing compiled yet
+    assert pattern.match("AAb").groups() == ("AA", "b")
+    assert "match" in vars(pattern)                         # now bound to the compiled one
+    assert pattern.sub("x", "aab aa c") == re.sub(r"(a+)(b)?", "x", "aab aa c", flags=re.I)
+    assert pattern.pattern == r"(a+)(b)?" and pattern.groups == 2
