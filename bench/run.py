@@ -5,7 +5,8 @@
 
 Times whole `coursepack` processes (median of --runs after a warm-up): full builds of the
 example course and of a generated large course, a no-op rebuild, a rebuild after editing one
-lesson, `validate` (where builds ran, reusing build/.cache, and in a folder without one), and
+lesson, `validate` (where builds ran, reusing build/.cache, and in a folder without one), a
+full build and a no-op rebuild of the example with a 64 MB video ("video" rows), and
 `build -j 2` against `-j 1` on many copies of the large course (--parallel-runs pairs, in
 turns; the median of each).
 Wall and CPU seconds and peak memory come from wait4() of each child. The floor is a script
@@ -29,6 +30,7 @@ import gzip
 import json
 import os
 import platform
+import random
 import re
 import shutil
 import statistics
@@ -284,6 +286,20 @@ def main() -> None:
         results["large"].update({"noop": noop, "one_lesson_edit": one_edit,
                                  "validate": validate, "validate_no_cache": validate_cold})
 
+        # The example with a long video (64 MB that do not compress): stored in the zip as it
+        # is, and not read again by a rebuild while it is unchanged.
+        video_home = work / "video"
+        shutil.copytree(EXAMPLE, video_home / "course")
+        clip = next((video_home / "course" / "media").glob("*.webm"))
+        clip.write_bytes(random.Random(9).randbytes(64 << 20))
+        video_full = median_of(args.runs, COURSEPACK + [
+            "build", "-q", "--no-cache", "course", "--out", "fresh"], video_home)
+        video_cached = COURSEPACK + ["build", "-q", "course"]
+        measure(video_cached, video_home)
+        video_noop = median_of(args.runs, video_cached, video_home)
+        results["video"] = {"video_bytes": clip.stat().st_size, "build": video_full,
+                            "noop": video_noop}
+
         many = work / "many"
         for i in range(copies):
             target = many / f"copy{i:02d}"
@@ -313,6 +329,10 @@ def main() -> None:
         for label in ("example", "large"):
             f = results[label]["floor"]
             print(f"{label + ': floor':28} {f['wall']:8.3f} {f['cpu']:8.3f} {f['peak_mb']:8.1f}")
+        for label, key in (("example + 64 MB video: build", "build"),
+                           ("example + 64 MB video: no-op", "noop")):
+            m = results["video"][key]
+            print(f"{label:28} {m['wall']:8.3f} {m['cpu']:8.3f} {m['peak_mb']:8.1f}")
         p = results["parallel"]
         print(f"-j 2 vs -j 1 on {copies} copies: {p['j1']['wall']:.2f} s / {p['j2']['wall']:.2f} s"
               f" = {p['speedup']:.2f}x (medians of {p['runs']}; each pair: "
