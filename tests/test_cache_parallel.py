@@ -398,6 +398,25 @@ def test_the_faster_process_takes_more_pieces_and_meanwhile_runs_beside_the_chil
     assert len(forks) == 2 and all(_reaped(pid) for pid in forks)
 
 
+def test_no_process_forks_while_sharing(request):
+    """Work shared by a piece that is itself shared stays in the process that has it: the
+    parent forks one child at a time, and a child never forks."""
+    if not in_own_process(request):
+        return
+    from coursepack import parallel
+
+    def piece(x):
+        time.sleep(0.005)
+        return os.getpid()
+
+    with parallel.allowed(2):
+        done = parallel.share(lambda x: set(parallel.share(piece, list(range(8)))),
+                              list(range(20)))
+    # the first piece is computed before the fork, so its own share may fork; no other can
+    assert all(len(pids) == 1 for pids in done[1:])
+    assert len(set().union(*done[1:])) == 2                 # this process and one child
+
+
 def test_a_failing_child_leaves_its_part_to_the_parent(monkeypatch, request):
     if not in_own_process(request):
         return

@@ -26,7 +26,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _processes = 1
-_child_working = False       # a child forked by share() is at work: no second one
+_child_working = False       # a child of share() is at work, or this is one: no other fork
 
 
 @contextmanager
@@ -92,7 +92,7 @@ def share(compute: Callable[[T], R], items: Sequence[T], weights: Sequence[float
         os.close(write_end)
         return results + [compute(item) for item in items[1:]]
     if pid == 0:                                       # the child: never returns
-        status = 1
+        status, _child_working = 1, True               # and never forks again
         try:
             os.close(read_end)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
