@@ -67,8 +67,8 @@ def share(compute: Callable[[T], R], items: Sequence[T], weights: Sequence[float
     the other's; no lock is taken, so at worst the piece where they meet is computed twice,
     with the same result."""
     global _child_working
-    weights = list(weights) if weights is not None else [1.0] * len(items)
-    if (_processes < 2 or _child_working or len(items) < 3 or sum(weights) < minimum
+    work = sum(weights) if weights is not None else len(items)
+    if (_processes < 2 or _child_working or len(items) < 3 or work < minimum
             or not sys.platform.startswith("linux") or threading.active_count() > 1):
         return [compute(item) for item in items]
     import mmap
@@ -128,8 +128,9 @@ def share(compute: Callable[[T], R], items: Sequence[T], weights: Sequence[float
             try:
                 lowest, tail = pickle.loads(b"".join(chunks))
             except Exception:  # noqa: BLE001 - computed here instead
-                lowest, tail = count, []
-        if not isinstance(tail, list) or len(tail) != count - lowest or lowest > front:
+                pass
+        if not (isinstance(lowest, int) and isinstance(tail, list)
+                and len(tail) == count - lowest and lowest <= front):
             lowest, tail = count, []
         # pieces the child did not deliver, then what it did beyond this process's own
         return (results + [compute(items[n]) for n in range(front, lowest)]
