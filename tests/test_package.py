@@ -258,21 +258,34 @@ def _files_strategy():
     return st.dictionaries(names, data, max_size=12)
 
 
-def test_zips_are_laid_out_as_zipfile_lays_them_out():
+def test_zips_are_laid_out_as_zipfile_lays_them_out(tmp_path, monkeypatch):
     """zip_bytes writes the zip itself (to take streams deflated beforehand); every byte is
     the one Python's zipfile writes for the same files, names in UTF-8 and empty files
-    included, whether the files come whole or deflated in pieces beforehand. Video, images
-    and fonts are stored, not deflated."""
+    included, whether the files come whole, deflated in pieces beforehand, or copied from
+    disk a piece at a time (ondisk.OnDisk), by our writer or by zipfile's (ZIP64) path.
+    Video, images and fonts are stored, not deflated."""
     from hypothesis import given, settings
 
+    from coursepack import ondisk
     from coursepack.package.archive import COMPRESSED_TYPES, _zipfile_bytes, zip_bytes
     from coursepack.package.deflater import Deflated, Deflater
+    monkeypatch.setattr(ondisk, "CHUNK", 1000)      # several pieces per file
+
+    def on_disk(files):
+        out = {}
+        for i, (name, data) in enumerate(files.items()):
+            path = tmp_path / f"{i}.bin"
+            path.write_bytes(data)
+            out[name] = ondisk.OnDisk(path, len(data))
+        return out
 
     @settings(max_examples=150, deadline=None)
     @given(_files_strategy())
     def check(files):
         expected = _zipfile_bytes(files)
         assert zip_bytes(files) == expected
+        assert zip_bytes(on_disk(files)) == expected
+        assert _zipfile_bytes(on_disk(files)) == expected
         deflater = Deflater()
         for name, data in files.items():
             third = len(data) // 3
@@ -327,3 +340,70 @@ def test_a_second_thread_deflates_only_where_a_second_core_may_be_used(tmp_path,
     two = build(cli, EXAMPLE, tmp_path / "two", "-j", "2", "--no-cache")
     assert len(started) == 1
     assert [p.read_bytes() for p in one] == [p.read_bytes() for p in two]
+
+
+def test_a_long_video_goes_into_its_packages_from_disk_not_through_memory(tmp_path, cli):
+    """A course file larger than a megabyte is copied into the zip, and into the web
+    target's folder, a piece at a time: the build's own memory stays far below the video's
+    size, and the packages hold the video's exact bytes."""
+    import os
+    import shutil
+    import tracemalloc
+    course = tmp_path / "course"
+    shutil.copytree(EXAMPLE, course)
+    video = next((course / "media").glob("*.webm"))
+    data = os.urandom(40 << 20)
+    video.write_bytes(data)
+    out = tmp_path / "out"
+    tracemalloc.start()
+    try:
+        result = cli("build", course, "--out", out, "--target", "scorm12", "--target", "web",
+                     "-j", "1")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.exit_code == 0, result.output
+    assert peak < len(data) // 2, f"{peak / 2**20:.1f} MB traced"
+    name = f"assets/media/{video.name}"
+    for target in ("scorm12", "web"):
+        with zipfile.ZipFile(out / f"leadership-in-social-care-{target}.zip") as zf:
+            assert zf.getinfo(name).compress_type == zipfile.ZIP_STORED
+            assert zf.read(name) == data
+    assert (out / "leadership-in-social-care-web" / name).read_bytes() == data
+
+
+def test_the_preview_serves_a_long_video_from_disk_with_byte_ranges(tmp_path):
+    import os
+    import shutil
+    import threading
+    import urllib.request
+
+    from coursepack.ondisk import OnDisk
+    from coursepack.preview import PreviewServer, Previewer, make_handler
+    course = tmp_path / "course"
+    shutil.copytree(EXAMPLE, course)
+    video = next((course / "media").glob("*.webm"))
+    data = os.urandom(3 << 20)
+    video.write_bytes(data)
+    previewer = Previewer(course, echo=lambda text: None)
+    name = f"assets/media/{video.name}"
+    assert previewer.rebuild().ok and isinstance(previewer.state.files[name], OnDisk)
+    server = PreviewServer(("127.0.0.1", 0), make_handler(previewer))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/{name}"
+    try:
+        with urllib.request.urlopen(url) as whole:
+            assert whole.status == 200 and whole.read() == data
+        start = (1 << 20) - 5                           # across a piece read from disk
+        asked = urllib.request.Request(url, headers={"Range": f"bytes={start}-{start + 9}"})
+        with urllib.request.urlopen(asked) as part:
+            assert part.status == 206
+            assert part.headers["Content-Range"] == f"bytes {start}-{start + 9}/{len(data)}"
+            assert part.headers["Content-Length"] == "10"
+            assert part.read() == data[start:start + 10]
+        tail = urllib.request.Request(url, headers={"Range": "bytes=-7"})
+        with urllib.request.urlopen(tail) as part:
+            assert part.read() == data[-7:]
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 from msgspec import Struct
 
 from . import units
-from .cache import source_bytes
 from .captions import captions_vtt, chapters_vtt, transcript_text, transcript_vtt
 from .model import Course, Lesson, Transcript
+from .ondisk import OnDisk, package_file
 from .timecode import clock
 
 MIME = {".mp4": "video/mp4", ".m4v": "video/mp4", ".webm": "video/webm", ".ogv": "video/ogg",
@@ -51,22 +51,23 @@ def asset_href(course: Course, path) -> str:
     return "assets/" + safe
 
 
-def video_files(course: Course, lesson: Lesson) -> tuple[VideoView, dict[str, bytes]]:
+def video_files(course: Course, lesson: Lesson
+                ) -> tuple[VideoView, dict[str, bytes | OnDisk]]:
     """The view for the template and the files to add to the package."""
     video = lesson.video
-    files: dict[str, bytes] = {}
+    files: dict[str, bytes | OnDisk] = {}
     folder = f"media/{lesson.id}"
     src = mime = poster = ""
     if video.src is not None:
         src = asset_href(course, video.src)
-        files[src] = source_bytes(video.src)
+        files[src] = package_file(video.src)
         mime = MIME.get(video.src.suffix.lower(), "")
     elif video.url:
         src = video.url
         mime = MIME.get("." + urlsplit(video.url).path.rsplit(".", 1)[-1].lower(), "")
     if video.poster is not None:
         poster = asset_href(course, video.poster)
-        files[poster] = source_bytes(video.poster)
+        files[poster] = package_file(video.poster)
     captions = chapters = txt = vtt = ""
     cues: tuple[CueView, ...] = ()
     if video.transcript is not None:

@@ -15,6 +15,7 @@ from markupsafe import escape
 from msgspec import Struct, field
 
 from .diagnostics import Report, format_text
+from .ondisk import OnDisk
 
 PREVIEW_DIR = Path(__file__).resolve().parent / "runtime" / "preview"
 TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
@@ -29,7 +30,7 @@ INJECT = ('<link rel="stylesheet" href="__preview/preview.css">\n'
 
 class Build(Struct):
     """What the server shows: the last good files, and the latest problems."""
-    files: dict[str, bytes] = field(default_factory=dict)
+    files: dict[str, bytes | OnDisk] = field(default_factory=dict)
     problems: list[dict] = field(default_factory=list)
     ok: bool = False
     version: int = 0
@@ -88,6 +89,8 @@ class Previewer:
         if body is None:
             return None
         if name.endswith(".html"):
+            if isinstance(body, OnDisk):
+                body = body.read()
             body = body.replace(b"</body>", self.inject(state.version), 1)
         return body, TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
 
@@ -157,21 +160,27 @@ def make_handler(previewer: Previewer):
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
-        def send(self, body: bytes, kind: str, status: int = 200):
+        def send(self, body: bytes | OnDisk, kind: str, status: int = 200):
+            """Send body, or the part of it a Range header asks for; a large course file
+            (a video) is read from disk as it is sent."""
+            start, end = 0, len(body) - 1
             wanted = byte_range(self.headers.get("Range"), len(body)) if status == 200 else None
             if wanted is not None:   # a video being sought sends Range requests
                 start, end = wanted
                 self.send_response(206)
                 self.send_header("Content-Range", f"bytes {start}-{end}/{len(body)}")
-                body = body[start:end + 1]
             else:
                 self.send_response(status)
             self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(end + 1 - start))
             self.send_header("Accept-Ranges", "bytes")
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
-            self.wfile.write(body)
+            if isinstance(body, OnDisk):
+                for piece in body.chunks(start, end + 1):
+                    self.wfile.write(piece)
+            else:
+                self.wfile.write(body[start:end + 1])
 
         def log_message(self, format, *args):  # noqa: A002 (keep the terminal for problems)
             pass

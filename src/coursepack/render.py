@@ -13,11 +13,11 @@ from jinja2.bccache import Bucket
 from markupsafe import Markup
 from msgspec import Struct
 
-from .cache import source_bytes
 from .diagnostics import Report, Source, display_path
 from .markdown import LessonBody, lesson_anchor
 from .media import media_origins, video_files
 from .model import Course
+from .ondisk import OnDisk, package_file
 
 from .resources import PACKAGE_DIR, default_templates_dir  # noqa: F401 (used by others)
 
@@ -129,13 +129,15 @@ def _template_position(exc: TemplateError) -> Source:
 
 def render_pages(course: Course, bodies: dict[str, LessonBody], pages: list[Page],
                  standard: str, report: Report, deflate: bool = False
-                 ) -> dict[str, bytes] | None:
-    """Every file of the package except the manifest, as bytes keyed by package path. With
-    deflate (the files go into a zip), they are deflated on a second thread as they are
-    made, the pages piece by piece while their template runs (package.deflater)."""
+                 ) -> dict[str, bytes | OnDisk] | None:
+    """Every file of the package except the manifest, as bytes keyed by package path (a
+    large course file as its place on disk, see ondisk). With deflate (the files go into a
+    zip), they are deflated on a second thread as they are made, the pages piece by piece
+    while their template runs (package.deflater)."""
     override = course.root / "templates"
     env = environment(override if override.is_dir() else None)
-    files: dict[str, bytes] = {f"runtime/{name}": runtime_file(name) for name in RUNTIME_FILES}
+    files: dict[str, bytes | OnDisk] = {f"runtime/{name}": runtime_file(name)
+                                        for name in RUNTIME_FILES}
     videos = {}
     for lesson in course.lessons:
         if lesson.video is not None:
@@ -143,14 +145,16 @@ def render_pages(course: Course, bodies: dict[str, LessonBody], pages: list[Page
             files.update(extra)
     for body in bodies.values():
         for asset in body.assets:
-            files[asset.href] = source_bytes(asset.path)
+            files[asset.href] = package_file(asset.path)
     deflater = None
     if deflate:
         from .package.archive import stored
         from .package.deflater import Deflater
         deflater = Deflater()
         for name, data in files.items():
-            if not stored(name):            # video and images go into the zip as they are
+            # video and images go into the zip as they are; a large file is deflated by the
+            # zip writer, as it reads it from disk
+            if not stored(name) and not isinstance(data, OnDisk):
                 deflater.feed(name, data)
     media_src = " ".join(["'self'", *media_origins(course)])
     try:

@@ -13,6 +13,7 @@ import zlib
 from pathlib import Path
 from typing import BinaryIO, Callable
 
+from ..ondisk import OnDisk
 from .deflater import LEVEL, Deflated
 
 DEFAULT_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest time a zip can hold
@@ -41,26 +42,28 @@ def archive_time() -> tuple[int, int, int, int, int, int]:
     return (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec - t.tm_sec % 2)
 
 
-def zip_bytes(files: dict[str, bytes]) -> bytes:
+def zip_bytes(files: dict[str, bytes | OnDisk]) -> bytes:
     """The zip of files (package path -> bytes), in memory (see write_entries)."""
     out = io.BytesIO()
     write_entries(out, files)
     return out.getvalue()
 
 
-def write_zip(target: Path, files: dict[str, bytes]) -> None:
+def write_zip(target: Path, files: dict[str, bytes | OnDisk]) -> None:
     """The zip of files, written straight into its file (atomically, see publish): a
     package with a long video is not held in memory a second time."""
     publish(target, lambda out: write_entries(out, files))
 
 
-def write_entries(out, files: dict[str, bytes]) -> None:
-    """Write the zip of files (package path -> bytes) to a new binary file: sorted entries,
-    fixed times and permissions, so the same files always give the same bytes. Files
-    deflated beforehand (deflater.Deflated) go in as they are; the rest are deflated here,
-    except files of an already compressed type, which are stored (see stored()). The layout
-    is zipfile's own, byte for byte (tests/test_package.py compares them); a package too
-    large for the classic format is left to zipfile, which adds the ZIP64 records."""
+def write_entries(out, files: dict[str, bytes | OnDisk]) -> None:
+    """Write the zip of files (package path -> bytes) to a new, seekable binary file: sorted
+    entries, fixed times and permissions, so the same files always give the same bytes.
+    Files deflated beforehand (deflater.Deflated) go in as they are; the rest are deflated
+    here, except files of an already compressed type, which are stored (see stored()). A
+    large course file (ondisk.OnDisk) is copied from disk a piece at a time, and its header
+    completed once its CRC is known. The layout is zipfile's own, byte for byte
+    (tests/test_package.py compares them); a package too large for the classic format is
+    left to zipfile, which adds the ZIP64 records."""
     if len(files) >= 0xFFFF or sum(len(data) for data in files.values()) >= 0x7FFFFFFF:
         _zipfile_write(out, files)
         return
@@ -72,29 +75,59 @@ def write_entries(out, files: dict[str, bytes]) -> None:
     for name in sorted(files):
         data = files[name]
         method = zipfile.ZIP_STORED if stored(name) else zipfile.ZIP_DEFLATED
-        if method == zipfile.ZIP_STORED:
-            stream, crc = data, zlib.crc32(data)
-        elif isinstance(data, Deflated):
-            stream, crc = data.stream, data.crc
-        else:
-            compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
-            stream, crc = compressor.compress(data) + compressor.flush(), zlib.crc32(data)
         try:
             encoded, flags = name.encode("ascii"), 0
         except UnicodeEncodeError:
             encoded, flags = name.encode("utf-8"), 0x800      # the name is UTF-8
-        fields = (flags, method, dos_time, dos_date, crc, len(stream), len(data),
-                  len(encoded))
-        central.append(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 3, 20, 0, *fields,
-                                   0, 0, 0, 0, 0o100644 << 16, offset) + encoded)
-        header = struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", 20, 0, *fields, 0) + encoded
-        out.write(header)
-        out.write(stream)
-        offset += len(header) + len(stream)
+
+        def header(crc: int, compressed: int, size: int) -> bytes:
+            return struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", 20, 0, flags, method, dos_time,
+                               dos_date, crc, compressed, size, len(encoded), 0) + encoded
+
+        if isinstance(data, OnDisk):
+            out.write(header(0, 0, 0))
+            crc, compressed, size = _copy_from_disk(out, data, method)
+            out.seek(offset + 14)          # the CRC and both sizes, now that they are known
+            out.write(struct.pack("<3L", crc, compressed, size))
+            out.seek(0, io.SEEK_END)
+        else:
+            if method == zipfile.ZIP_STORED:
+                stream, crc = data, zlib.crc32(data)
+            elif isinstance(data, Deflated):
+                stream, crc = data.stream, data.crc
+            else:
+                compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+                stream, crc = compressor.compress(data) + compressor.flush(), zlib.crc32(data)
+            compressed, size = len(stream), len(data)
+            out.write(header(crc, compressed, size))
+            out.write(stream)
+        central.append(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 3, 20, 0, flags,
+                                   method, dos_time, dos_date, crc, compressed, size,
+                                   len(encoded), 0, 0, 0, 0, 0o100644 << 16, offset) + encoded)
+        offset += 30 + len(encoded) + compressed
     directory = b"".join(central)
     out.write(directory)
     out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(central), len(central),
                           len(directory), offset, 0))
+
+
+def _copy_from_disk(out, data: OnDisk, method: int) -> tuple[int, int, int]:
+    """Copy a file into the zip (deflating it or not); its CRC, size in the zip and size."""
+    compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15) \
+        if method == zipfile.ZIP_DEFLATED else None
+    crc = compressed = size = 0
+    for piece in data.chunks():
+        crc = zlib.crc32(piece, crc)
+        size += len(piece)
+        if compressor is not None:
+            piece = compressor.compress(piece)
+        out.write(piece)
+        compressed += len(piece)
+    if compressor is not None:
+        tail = compressor.flush()
+        out.write(tail)
+        compressed += len(tail)
+    return crc, compressed, size
 
 
 def _zipfile_bytes(files: dict[str, bytes]) -> bytes:
@@ -103,7 +136,7 @@ def _zipfile_bytes(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def _zipfile_write(out, files: dict[str, bytes]) -> None:
+def _zipfile_write(out, files: dict[str, bytes | OnDisk]) -> None:
     stamp = archive_time()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name in sorted(files):
@@ -111,7 +144,15 @@ def _zipfile_write(out, files: dict[str, bytes]) -> None:
             info.compress_type = zipfile.ZIP_STORED if stored(name) else zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o100644 << 16
-            zf.writestr(info, files[name], compresslevel=LEVEL)
+            data = files[name]
+            if isinstance(data, OnDisk):
+                # what writestr does with bytes, a piece at a time
+                info.file_size, info._compresslevel = len(data), LEVEL
+                with zf.open(info, "w") as entry:
+                    for piece in data.chunks():
+                        entry.write(piece)
+            else:
+                zf.writestr(info, data, compresslevel=LEVEL)
 
 
 def _temp_name(target: Path) -> Path:
@@ -184,7 +225,7 @@ def _link_fd(fd: int, path: Path) -> bool:
         return False
 
 
-def write_folder(target: Path, files: dict[str, bytes]) -> None:
+def write_folder(target: Path, files: dict[str, bytes | OnDisk]) -> None:
     """Write files into a fresh folder beside target, then swap it into place, so the
     folder is never seen half-written."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -196,7 +237,11 @@ def write_folder(target: Path, files: dict[str, bytes]) -> None:
         for name in sorted(files):
             path = fresh / name
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(files[name])
+            data = files[name]
+            if isinstance(data, OnDisk):
+                shutil.copyfile(data.path, path)
+            else:
+                path.write_bytes(data)
             path.chmod(0o644)
         for folder in sorted({p for p in fresh.rglob("*") if p.is_dir()} | {fresh}):
             folder.chmod(0o755)
