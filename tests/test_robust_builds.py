@@ -66,6 +66,25 @@ def test_two_builds_at_once_do_not_corrupt_each_other(big_course, tmp_path):
     assert sha(out / reference.name) == sha(reference)
 
 
+def test_a_package_is_named_only_once_complete(tmp_path):
+    """Where the file system can make a file with no name (O_TMPFILE), a package is written
+    there and linked to its name once complete; elsewhere a named temporary file is used."""
+    from coursepack.package import archive
+    try:
+        os.close(os.open(tmp_path, os.O_TMPFILE | os.O_WRONLY, 0o644))
+        anonymous = True
+    except (AttributeError, OSError):
+        anonymous = False
+    temp = tmp_path / ".package.zip.tmp"
+    assert archive._publish_anonymous(tmp_path, temp, b"complete", False) == anonymous
+    if anonymous:
+        assert temp.read_bytes() == b"complete" and oct(temp.stat().st_mode)[-3:] == "644"
+    archive.publish(tmp_path / "package.zip", lambda out: out.write(b"written"))
+    assert (tmp_path / "package.zip").read_bytes() == b"written"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [temp.name] * anonymous + ["package.zip"])
+
+
 def test_same_bytes_under_other_zone_umask_locale_and_mtimes(tmp_path):
     course = write_course(tmp_path / "c", MINIMAL)
     plain = run_build(course, tmp_path / "a", env={**os.environ, "TZ": "UTC", "LC_ALL": "C"})

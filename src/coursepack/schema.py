@@ -6,7 +6,6 @@ there is one place that says which keys exist, their types and what they mean.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 
@@ -97,6 +96,7 @@ def _type_name(value) -> str:
 def did_you_mean(word: str, choices) -> str:
     if len(word) > 200:
         return ""
+    import difflib              # only when there is a mistake to name
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else ""
 

@@ -8,7 +8,6 @@ that cannot be read gives a diagnostic with its line, never a traceback.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from functools import lru_cache
@@ -270,6 +269,7 @@ def _csl_date(value) -> tuple[int, ...]:
 def _check_type(kind: str, where: Source, report: Report) -> str:
     if kind in CSL_TYPES:
         return kind
+    import difflib
     close = difflib.get_close_matches(kind, sorted(CSL_TYPES), n=1) if kind else []
     report.warning("reference-type", f"reference type '{kind}' is not a CSL type; it is read "
                    "as 'document'" if kind else "reference has no type; it is read as "

