@@ -491,3 +491,48 @@ def test_a_fork_refused_by_the_system_only_costs_time(monkeypatch, request):
         assert parallel.share(lambda x: calls.append(x) or -x, list(range(9))) == \
             [-x for x in range(9)]
     assert refused == [True] and calls == list(range(9))    # each piece computed once
+
+
+def _cgroups(root, memberships: str, files: dict[str, str]):
+    (root / "proc" / "self").mkdir(parents=True)
+    (root / "proc" / "self" / "cgroup").write_text(memberships)
+    for name, text in files.items():
+        path = root / "sys" / "fs" / "cgroup" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return str(root)
+
+
+def test_a_container_cpu_quota_bounds_the_default_number_of_processes(tmp_path, monkeypatch):
+    """-j defaults to the CPUs the process may use: its affinity, and no more than the
+    tightest CFS quota of its control groups or their parents (v2 cpu.max, v1
+    cfs_quota_us/cfs_period_us), rounded up."""
+    from coursepack import parallel
+    v2 = tmp_path / "v2"
+    assert parallel.cpu_quota(_cgroups(v2, "0::/ci/job\n", {
+        "cpu.max": "max 100000\n", "ci/cpu.max": "600000 100000\n",
+        "ci/job/cpu.max": "150000 100000\n"})) == 2
+    assert parallel.cpu_quota(_cgroups(tmp_path / "parent", "0::/ci/job\n", {
+        "ci/cpu.max": "100000 100000\n", "ci/job/cpu.max": "max 100000\n"})) == 1
+    assert parallel.cpu_quota(_cgroups(tmp_path / "none", "0::/\n", {
+        "cpu.max": "max 100000\n"})) is None
+    assert parallel.cpu_quota(_cgroups(tmp_path / "v1", (
+        "5:memory:/docker/abc\n3:cpu,cpuacct:/docker/abc\n0::/\n"), {
+        "cpu,cpuacct/docker/abc/cpu.cfs_quota_us": "300000\n",
+        "cpu,cpuacct/docker/abc/cpu.cfs_period_us": "100000\n",
+        "cpu,cpuacct/cpu.cfs_quota_us": "-1\n", "cpu,cpuacct/cpu.cfs_period_us": "100000\n"})) == 3
+    # a container that sees its own group as the root
+    assert parallel.cpu_quota(_cgroups(tmp_path / "ns", "3:cpu,cpuacct:/docker/abc\n", {
+        "cpu,cpuacct/cpu.cfs_quota_us": "50000\n",
+        "cpu,cpuacct/cpu.cfs_period_us": "100000\n"})) == 1
+    assert parallel.cpu_quota(str(tmp_path / "nothing")) is None
+    assert parallel.cpu_quota(_cgroups(tmp_path / "garbage", "0::/\n", {
+        "cpu.max": "lots\n"})) is None
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)))
+    monkeypatch.setattr(parallel, "cpu_quota", lambda: 2)
+    assert parallel.cores() == 2
+    monkeypatch.setattr(parallel, "cpu_quota", lambda: 16)
+    assert parallel.cores() == 8
+    monkeypatch.setattr(parallel, "cpu_quota", lambda: None)
+    assert parallel.cores() == 8

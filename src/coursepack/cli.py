@@ -119,7 +119,7 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: 
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
               help="Processes to use: courses built at once, or a lone course's work "
-                   "shared (default: CPU cores).")
+                   "shared (default: the CPU cores it may use).")
 @click.option("--no-cache", is_flag=True,
               help="Build everything afresh, without reading or writing OUT/.cache.")
 @click.pass_context

@@ -46,10 +46,63 @@ def available() -> int:
 
 
 def cores() -> int:
+    """The CPUs this process may use: those its affinity allows, no more than a container's
+    CPU quota grants (a CI runner often sees every core of its host but may use two)."""
     try:
-        return len(os.sched_getaffinity(0))
+        count = len(os.sched_getaffinity(0))
     except AttributeError:       # not on Linux
         return os.cpu_count() or 1
+    quota = cpu_quota()
+    return max(1, min(count, quota)) if quota else count
+
+
+def cpu_quota(root: str = "/") -> int | None:
+    """CPUs granted by the tightest CFS quota (rounded up) on this process's control groups
+    and their parents: cgroup v2's cpu.max ("200000 100000"), cgroup v1's cpu.cfs_quota_us
+    over cpu.cfs_period_us. None when no quota is set, or it cannot be read."""
+    try:
+        with open(os.path.join(root, "proc/self/cgroup"), encoding="utf-8") as lines:
+            memberships = [line.rstrip("\n").split(":", 2) for line in lines]
+    except OSError:
+        return None
+    limits = []
+    for fields in memberships:
+        if len(fields) != 3:
+            continue
+        _, controllers, path = fields
+        if controllers == "":                                  # v2: one unified hierarchy
+            mounts = [os.path.join(root, "sys/fs/cgroup")]
+        elif "cpu" in controllers.split(","):                  # v1: the cpu controller's
+            mounts = [os.path.join(root, "sys/fs/cgroup", name)
+                      for name in (controllers, "cpu", "cpu,cpuacct")]
+        else:
+            continue
+        for mount in dict.fromkeys(mounts):
+            folder = mount + path.rstrip("/")
+            while len(folder) >= len(mount):            # the group, then each parent
+                limit = _quota_in(folder, v2=controllers == "")
+                if limit is not None:
+                    limits.append(limit)
+                folder = os.path.dirname(folder)
+    return min(limits) if limits else None
+
+
+def _quota_in(folder: str, v2: bool) -> int | None:
+    try:
+        if v2:
+            with open(os.path.join(folder, "cpu.max"), encoding="ascii") as f:
+                quota, _, period = f.read().strip().partition(" ")
+        else:
+            with open(os.path.join(folder, "cpu.cfs_quota_us"), encoding="ascii") as f:
+                quota = f.read().strip()
+            with open(os.path.join(folder, "cpu.cfs_period_us"), encoding="ascii") as f:
+                period = f.read().strip()
+        quota_us, period_us = int(quota), int(period)
+    except (OSError, ValueError):                       # "max", -1, or not there: no quota
+        return None
+    if quota_us <= 0 or period_us <= 0:
+        return None
+    return -(-quota_us // period_us)
 
 
 def share(compute: Callable[[T], R], items: Sequence[T], weights: Sequence[float] | None = None,
