@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 
 from jinja2 import (BytecodeCache, ChoiceLoader, Environment, FileSystemLoader, PrefixLoader,
@@ -24,6 +25,7 @@ from .resources import PACKAGE_DIR, default_templates_dir  # noqa: F401 (used by
 RUNTIME_DIR = PACKAGE_DIR / "runtime"
 RUNTIME_FILES = ("coursepack.css", "coursepack.js", "quiz.js", "transcript.js")
 LAUNCH_PAGE = "index.html"
+FEED_PARTS = 2048     # outputs of a page template per piece fed to the deflater (~64 KB)
 
 
 class CompiledTemplates(BytecodeCache):
@@ -181,15 +183,12 @@ def render_pages(course: Course, bodies: dict[str, LessonBody], pages: list[Page
 
 
 def _render_feeding(template, context: dict, name: str, deflater) -> bytes:
-    """A page as template.render would write it, fed to the deflater 64 KB at a time."""
-    pieces, batch, size = [], [], 0
-    for text in template.generate(**context):
-        batch.append(text)
-        size += len(text)
-        if size >= 1 << 16:
-            pieces.append("".join(batch).encode("utf-8"))
-            deflater.feed(name, pieces[-1], last=False)
-            batch, size = [], 0
-    pieces.append("".join(batch).encode("utf-8"))
-    deflater.feed(name, pieces[-1])
+    """A page as template.render would write it, fed to the deflater as it is made, in
+    pieces of FEED_PARTS of the template's outputs (about 64 KB)."""
+    made = template.generate(**context)
+    pieces = []
+    while piece := "".join(islice(made, FEED_PARTS)).encode("utf-8"):
+        pieces.append(piece)
+        deflater.feed(name, piece, last=False)
+    deflater.feed(name, b"")
     return b"".join(pieces)
