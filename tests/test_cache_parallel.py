@@ -349,6 +349,34 @@ def test_a_lone_course_shared_with_a_second_process_builds_and_says_the_same(
     assert digest(tmp_path / "kept" / name) == digest(tmp_path / "clean" / name)
 
 
+def test_packaging_is_prepared_while_a_child_writes_reference_entries(
+        tmp_path, cli, monkeypatch, request):
+    """The page template is compiled while a forked child writes reference entries; a
+    broken template is still reported as the template's error."""
+    if not in_own_process(request):
+        return
+    from coursepack import bibliography, parallel, pipeline
+    monkeypatch.setattr(bibliography, "SHARED_ENTRIES", 2)
+    prepared = []
+    real = pipeline._prepare_packaging
+
+    def recording(course):
+        prepared.append(parallel._child_working)
+        real(course)
+    monkeypatch.setattr(pipeline, "_prepare_packaging", recording)
+    course = tmp_path / "course"
+    shutil.copytree(EXAMPLE, course)
+    assert cli("build", course, "--out", tmp_path / "out", "-j", "2", "--no-cache"
+               ).exit_code == 0
+    assert prepared == [True]
+    (course / "templates").mkdir()
+    (course / "templates" / "page.html").write_text("{% if %}\n")
+    broken = cli("build", course, "--out", tmp_path / "out", "-j", "2", "--no-cache")
+    assert broken.exit_code == 1 and prepared == [True, True]
+    assert "page.html:1:1: error[template-error]" in broken.output
+    assert "style-failed" not in broken.output
+
+
 def test_sharing_gives_what_a_loop_gives(monkeypatch, request):
     if not in_own_process(request):
         return

@@ -15,6 +15,7 @@ import warnings
 from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Callable
 
 from markupsafe import Markup, escape
 
@@ -175,11 +176,13 @@ def load_style(path: Path, locale: str, version: int = 0):
 
 # ---- rendering -----------------------------------------------------------------------------
 
-def render(course: Course, listed: list[Reference], uses: list[Cite]
+def render(course: Course, listed: list[Reference], uses: list[Cite],
+           meanwhile: Callable[[], object] | None = None
            ) -> tuple[dict[str, list[ListEntry]], ReferencesPage]:
     """Write every citation (into its .html), each citing lesson's list and
     the References page. `listed` is every reference to list: cited first, in order of first
-    citation, then (references_page: all) the rest."""
+    citation, then (references_page: all) the rest. meanwhile: called while a second process
+    writes some of the entries, if one does (parallel.share)."""
     from citeproc import Citation, CitationItem, CitationStylesBibliography
     from citeproc.source import Locator
     from citeproc.source.json import CiteProcJSON
@@ -261,7 +264,7 @@ def render(course: Course, listed: list[Reference], uses: list[Cite]
         warnings.simplefilter("ignore")
         done = parallel.share(
             lambda task: write_citations() if task is _CITATIONS else entry(task),
-            work, weights, minimum=SHARED_ENTRIES)
+            work, weights, minimum=SHARED_ENTRIES, meanwhile=meanwhile)
     written = done.pop(at)
     for cite, html in zip(uses, written):
         cite.html = html

@@ -15,6 +15,7 @@ write each citation and reference list, and records what the templates show.
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from markupsafe import Markup, escape
 from msgspec import Struct, field
@@ -182,7 +183,8 @@ def plugin(md) -> None:
 
 # ---- checks and rendering ----------------------------------------------------------------
 
-def _render_remembered(course: Course, listed: list[Reference], cites: list[Cite]
+def _render_remembered(course: Course, listed: list[Reference], cites: list[Cite],
+                       meanwhile: Callable[[], object] | None
                        ) -> tuple[dict[str, list[ListEntry]], ReferencesPage]:
     """bibliography.render, or its stored result when nothing it reads has changed: the
     style, the references, every citation and which lessons keep their own list."""
@@ -190,7 +192,7 @@ def _render_remembered(course: Course, listed: list[Reference], cites: list[Cite
 
     if not cache.active():
         from . import bibliography
-        return bibliography.render(course, listed, cites)
+        return bibliography.render(course, listed, cites, meanwhile)
     import msgspec
     style = course.citation_style
     every_field = msgspec.msgpack.Encoder(enc_hook=str).encode     # paths as text
@@ -209,7 +211,7 @@ def _render_remembered(course: Course, listed: list[Reference], cites: list[Cite
         return lists, ReferencesPage(page["title"], [entry(e) for e in page["entries"]],
                                      page["style"])
     from . import bibliography
-    lists, page = bibliography.render(course, listed, cites)
+    lists, page = bibliography.render(course, listed, cites, meanwhile)
     def row(e):
         return [e.key, e.id, str(e.label), str(e.html)]
     cache.store("citations", key, {
@@ -220,12 +222,14 @@ def _render_remembered(course: Course, listed: list[Reference], cites: list[Cite
     return lists, page
 
 
-def resolve(course: Course, cites: list[Cite], report: Report,
-            render: bool = True) -> tuple[dict[str, list[ListEntry]], ReferencesPage | None]:
-    """Check every citation against the course's references; write each one's HTML. Returns each citing lesson's own
-    reference list and the References page (None when there is nothing to list). With
-    render False (validation) only the checks run: the style was checked when loaded, and
-    formatting every entry is the slowest step of a build."""
+def resolve(course: Course, cites: list[Cite], report: Report, render: bool = True,
+            meanwhile: Callable[[], object] | None = None
+            ) -> tuple[dict[str, list[ListEntry]], ReferencesPage | None]:
+    """Check every citation against the course's references; write each one's HTML. Returns
+    each citing lesson's own reference list and the References page (None when there is
+    nothing to list). With render False (validation) only the checks run: the style was
+    checked when loaded, and formatting every entry is the slowest step of a build.
+    meanwhile: as in bibliography.render."""
 
     by_key: dict[str, Reference] = {}
     for ref in course.references:
@@ -262,7 +266,7 @@ def resolve(course: Course, cites: list[Cite], report: Report,
     if not listed or course.citation_style is None or not render:
         return {}, None
     try:
-        return _render_remembered(course, [by_key[k] for k in listed], good_uses)
+        return _render_remembered(course, [by_key[k] for k in listed], good_uses, meanwhile)
     except Exception as exc:  # noqa: BLE001 - a style the processor cannot follow
         style = course.citation_style
         report.error("style-failed", f"the citation style '{style.name}' could not be "

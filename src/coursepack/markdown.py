@@ -68,10 +68,12 @@ def prepare() -> None:
 
 
 def process_lessons(course: Course, report: Report, cite: bool = True,
-                    meanwhile: Callable[[], object] | None = None) -> dict[str, LessonBody]:
+                    meanwhile: Callable[[], object] | None = None,
+                    while_citing: Callable[[], object] | None = None
+                    ) -> dict[str, LessonBody]:
     """Parse every lesson once; report problems; return the HTML body of each lesson.
     With cite False, citations are checked but not formatted. meanwhile: as in
-    units.run_each."""
+    units.run_each; while_citing: likewise, while the reference entries are written."""
     by_path = {lesson.path: lesson for lesson in course.lessons}
     links = units.links(course)
     lessons = course.lessons
@@ -84,7 +86,7 @@ def process_lessons(course: Course, report: Report, cite: bool = True,
     for lesson, body in zip(lessons, made):
         bodies[lesson.id] = body
         cites += body.cites
-    lists, page = citations.resolve(course, cites, report, render=cite)
+    lists, page = citations.resolve(course, cites, report, render=cite, meanwhile=while_citing)
     for lesson_id, body in bodies.items():
         if body.cites:
             first, *rest = body.html.split(body.cite_mark)

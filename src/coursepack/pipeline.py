@@ -36,7 +36,8 @@ def check(folder: Path, report: Report, for_build: bool = True) -> Checked:
         checks.append(Report())
         validate.check_course(course, checks[0])
 
-    bodies = markdown.process_lessons(course, report, cite=for_build, meanwhile=check_course)
+    bodies = markdown.process_lessons(course, report, cite=for_build, meanwhile=check_course,
+                                      while_citing=lambda: _prepare_packaging(course))
     if not checks:
         check_course()
     report.extend(checks[0])
@@ -53,6 +54,18 @@ def check(folder: Path, report: Report, for_build: bool = True) -> Checked:
         checked.ok = render_pages(course, bodies, target.pages(course), target.STANDARD,
                                   report) is not None
     return checked
+
+
+def _prepare_packaging(course: Course) -> None:
+    """What packaging needs first (its modules, the page template, the runtime files), made
+    while a second process writes reference entries. Whatever fails here fails again, and
+    is reported, when the pages are made."""
+    try:
+        from . import package  # noqa: F401
+        from .render import prepare
+        prepare(course)
+    except Exception:  # noqa: BLE001
+        pass
 
 
 def output_name(course: Course, target: str) -> str:

@@ -73,6 +73,14 @@ def environment(override_dir: Path | None) -> Environment:
     return env
 
 
+def prepare(course: Course) -> None:
+    """Compile the page template and make the runtime files now, ahead of render_pages."""
+    override = course.root / "templates"
+    environment(override if override.is_dir() else None).get_template("page.html")
+    for name in RUNTIME_FILES:
+        runtime_file(name)
+
+
 @lru_cache(maxsize=None)
 def runtime_file(name: str) -> bytes:
     """A runtime file as shipped: comments and spacing taken out (the source stays readable;
