@@ -174,6 +174,17 @@ def load_style(path: Path, locale: str, version: int = 0):
         return CitationStylesStyle(str(path), locale=locale, validate=False)
 
 
+def prepare(course: Course) -> None:
+    """Read the course's style and locale now, ahead of render (which finds them cached)."""
+    from citeproc import Citation, CitationItem, CitationStylesBibliography  # noqa: F401
+    from citeproc.source.json import CiteProcJSON  # noqa: F401
+    style_info = course.citation_style
+    locale = locale_for(course.language, style_info.path)
+    version = style_info.path.stat().st_mtime_ns
+    load_style(style_info.path, locale, version)
+    punctuation_in_quote(style_info.path, locale, version)
+
+
 # ---- rendering -----------------------------------------------------------------------------
 
 def render(course: Course, listed: list[Reference], uses: list[Cite],

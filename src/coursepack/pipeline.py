@@ -29,14 +29,19 @@ def check(folder: Path, report: Report, for_build: bool = True) -> Checked:
         return Checked(folder, None)
     loaded = report.errors == errors_before
     # The course's own checks need no lesson parsed: they run while a second process, if
-    # any, parses its part of the lessons.
+    # any, parses its part of the lessons; so does the reading of the citation style.
     checks: list[Report] = []
 
     def check_course():
         checks.append(Report())
         validate.check_course(course, checks[0])
 
-    bodies = markdown.process_lessons(course, report, cite=for_build, meanwhile=check_course,
+    def meanwhile():
+        check_course()
+        if for_build and course.references and course.citation_style is not None:
+            _prepare_citing(course)
+
+    bodies = markdown.process_lessons(course, report, cite=for_build, meanwhile=meanwhile,
                                       while_citing=lambda: _prepare_packaging(course))
     if not checks:
         check_course()
@@ -54,6 +59,16 @@ def check(folder: Path, report: Report, for_build: bool = True) -> Checked:
         checked.ok = render_pages(course, bodies, target.pages(course), target.STANDARD,
                                   report) is not None
     return checked
+
+
+def _prepare_citing(course: Course) -> None:
+    """The citation processor and the course's style, read while a second process parses
+    lessons. Whatever fails here fails again, and is reported, when citations are written."""
+    try:
+        from .bibliography import prepare
+        prepare(course)
+    except Exception:  # noqa: BLE001
+        pass
 
 
 def _prepare_packaging(course: Course) -> None:
