@@ -307,13 +307,16 @@ def test_zips_are_laid_out_as_zipfile_lays_them_out(tmp_path, monkeypatch):
 def test_a_page_deflated_while_written_gives_the_same_zip(tmp_path):
     from coursepack.diagnostics import Report
     from coursepack.package.archive import _zipfile_bytes, write_zip, zip_bytes
+    from coursepack.ondisk import OnDisk
     from coursepack.package.deflater import Deflated, Deflater
     from coursepack.pipeline import check, package
     report = Report()
     checked = check(EXAMPLE, report)
     files = package(checked, "scorm12", report, deflate=True)
     assert isinstance(files["index.html"], Deflated)            # deflated as it was written
-    assert zip_bytes(files) == _zipfile_bytes({n: bytes(d) for n, d in files.items()})
+    assert isinstance(files["assets/media/what-is-leadership.webm"], OnDisk)   # no cache
+    assert zip_bytes(files) == _zipfile_bytes(
+        {n: d.read() if isinstance(d, OnDisk) else bytes(d) for n, d in files.items()})
     write_zip(tmp_path / "package.zip", files)                  # straight into its file
     assert (tmp_path / "package.zip").read_bytes() == zip_bytes(files)
     # bytes that changed after they were fed are deflated again, not taken from the thread
@@ -342,18 +345,31 @@ def test_a_second_thread_deflates_only_where_a_second_core_may_be_used(tmp_path,
     assert [p.read_bytes() for p in one] == [p.read_bytes() for p in two]
 
 
-def test_a_long_video_goes_into_its_packages_from_disk_not_through_memory(tmp_path, cli):
-    """A course file larger than a megabyte is copied into the zip, and into the web
-    target's folder, a piece at a time: the build's own memory stays far below the video's
-    size, and the packages hold the video's exact bytes."""
+def test_long_videos_and_many_photos_go_into_packages_from_disk_not_memory(
+        tmp_path, cli, monkeypatch):
+    """A course file larger than a megabyte, and any file beyond what the build keeps of a
+    course (cache.KEEP_TOTAL), is copied into the zip, and into the web target's folder, a
+    piece at a time: the build's own memory stays far below the size of the course's media,
+    and the packages hold their exact bytes."""
     import os
     import shutil
     import tracemalloc
+
+    from coursepack import cache
+    monkeypatch.setattr(cache, "KEEP_TOTAL", 2 << 20)
     course = tmp_path / "course"
     shutil.copytree(EXAMPLE, course)
     video = next((course / "media").glob("*.webm"))
     data = os.urandom(40 << 20)
     video.write_bytes(data)
+    photos = {f"images/photo{i:02}.jpg": os.urandom(600_000) for i in range(30)}
+    (course / "images").mkdir()
+    lesson = next((course / "lessons").glob("*.md"))
+    text = lesson.read_text(encoding="utf-8")
+    for name, photo in photos.items():
+        (course / name).write_bytes(photo)
+        text += f"\n\n![A photograph](../{name})\n"
+    lesson.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
     tracemalloc.start()
     try:
@@ -363,13 +379,16 @@ def test_a_long_video_goes_into_its_packages_from_disk_not_through_memory(tmp_pa
     finally:
         tracemalloc.stop()
     assert result.exit_code == 0, result.output
-    assert peak < len(data) // 2, f"{peak / 2**20:.1f} MB traced"
-    name = f"assets/media/{video.name}"
+    assert peak < 16 << 20, f"{peak / 2**20:.1f} MB traced"       # the photos: 18 MB
+    expected = {f"assets/media/{video.name}": data,
+                **{f"assets/{name}": photo for name, photo in photos.items()}}
     for target in ("scorm12", "web"):
         with zipfile.ZipFile(out / f"leadership-in-social-care-{target}.zip") as zf:
-            assert zf.getinfo(name).compress_type == zipfile.ZIP_STORED
-            assert zf.read(name) == data
-    assert (out / "leadership-in-social-care-web" / name).read_bytes() == data
+            for name, content in expected.items():
+                assert zf.getinfo(name).compress_type == zipfile.ZIP_STORED
+                assert zf.read(name) == content
+    for name, content in expected.items():
+        assert (out / "leadership-in-social-care-web" / name).read_bytes() == content
 
 
 def test_the_preview_serves_a_long_video_from_disk_with_byte_ranges(tmp_path):

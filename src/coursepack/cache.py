@@ -25,17 +25,20 @@ _digests: dict[tuple[Path, Path | None], dict[str, str]] = {}
 _read: dict[str, bytes] = {}     # what the digests read, by path, for the build to use
 _large: dict[str, list] | None = None    # large files' digests, with what stat said of them
 MEMORY_ENTRIES = 8      # per kind, in a long-lived process's memory
-KEEP_BYTES = 1 << 20    # files up to this size are read once per build, not twice
+KEEP_BYTES = 1 << 20    # files up to this size are read once per build, not twice,
+KEEP_TOTAL = 16 << 20   # up to this much in all: the rest go into packages from disk
+_kept = 0               # bytes in _read
 SETTLED_NS = 2_000_000_000   # a file unchanged for this long gets its digest remembered
 
 
 def use(folder: Path | None, memory: dict | None = None) -> None:
     """Where results are kept from now on: under a folder, in a dict that a long-lived
     process (the preview) holds on to, or nowhere. Course files are read afresh."""
-    global _folder, _memory, _large
+    global _folder, _memory, _large, _kept
     _folder, _memory = folder, (memory if folder is None else None)
     _digests.clear()
     _read.clear()
+    _kept = 0
     _large = None
 
 
@@ -156,7 +159,8 @@ def file_digests(folder: Path, exclude: Path | None = None, keep: bool = False
 
 
 def file_digest(path: str | Path, keep: bool = False) -> str:
-    """The sha256 of a file. With keep, a small file's bytes are kept for source_bytes.
+    """The sha256 of a file. With keep, a small file's bytes are kept for source_bytes,
+    while the build keeps no more than KEEP_TOTAL in all.
 
     A large file (a video) is not read again while it is unchanged: its digest is kept in
     the cache with the file's size, inode, modification and change times, as make and git
@@ -168,10 +172,12 @@ def file_digest(path: str | Path, keep: bool = False) -> str:
     st = os.stat(path)
     if st.st_size > KEEP_BYTES:
         return _large_file_digest(path, st)
+    global _kept
     with open(path, "rb") as f:
         data = f.read()
-    if keep:
+    if keep and _kept + len(data) <= KEEP_TOTAL:
         _read[path] = data
+        _kept += len(data)
     return hashlib.sha256(data).hexdigest()
 
 
@@ -195,12 +201,18 @@ def _large_file_digest(path: str, st: os.stat_result) -> str:
     return result
 
 
-def source_bytes(path: Path) -> bytes:
-    """A course file's bytes, as the build's digests read them (so the build uses what its
-    fingerprint names, and reads each small file once), else from disk."""
+def kept_bytes(path: Path) -> bytes | None:
+    """A course file's bytes as the build's digests read and kept them, if they did."""
     data = _read.get(str(path))
     if data is None and _read:
         data = _read.get(os.path.realpath(path))   # named another way (relative, a link)
+    return data
+
+
+def source_bytes(path: Path) -> bytes:
+    """A course file's bytes, as the build's digests read them (so the build uses what its
+    fingerprint names, and reads each small file once), else from disk."""
+    data = kept_bytes(path)
     return path.read_bytes() if data is None else data
 
 

@@ -1,10 +1,11 @@
-"""Large course files go into a package straight from disk, never whole into memory.
+"""Course files go into a package straight from disk, unless the build holds them already.
 
-A lecture video can run to gigabytes. A package's files are a mapping of package path to
-bytes, except that a course file larger than cache.KEEP_BYTES is named there by an OnDisk
-value (its path and size) and copied a piece at a time by whatever writes the package: the
-zip writer, the folder writer, the preview server. A build's peak memory therefore does not
-grow with the size of its videos.
+A lecture video can run to gigabytes, and a course may have hundreds of photographs. A
+package's files are a mapping of package path to bytes, except that a course file whose
+bytes the build does not hold (the digests keep small files, up to cache.KEEP_TOTAL in all)
+is named there by an OnDisk value (its path and size), and copied a piece at a time by
+whatever writes the package: the zip writer, the folder writer, the preview server. A
+build's peak memory therefore does not grow with the size of its media.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Iterator
 
-from .cache import KEEP_BYTES, source_bytes
+from .cache import kept_bytes
 
 CHUNK = 1 << 20
 
@@ -58,7 +59,7 @@ class OnDisk:
 
 
 def package_file(path: Path) -> bytes | OnDisk:
-    """A course file for a package: its bytes (those its digest read, see source_bytes), or
-    where it is, if it is large."""
-    size = os.stat(path).st_size
-    return OnDisk(path, size) if size > KEEP_BYTES else source_bytes(path)
+    """A course file for a package: the bytes its digest read and kept (see
+    cache.source_bytes), else where it is."""
+    data = kept_bytes(path)
+    return OnDisk(path, os.stat(path).st_size) if data is None else data
