@@ -349,14 +349,16 @@ def test_a_lone_course_shared_with_a_second_process_builds_and_says_the_same(
     assert digest(tmp_path / "kept" / name) == digest(tmp_path / "clean" / name)
 
 
-def test_packaging_is_prepared_while_a_child_writes_reference_entries(
+def test_a_first_parse_is_shared_and_packaging_is_prepared_meanwhile(
         tmp_path, cli, monkeypatch, request):
-    """The page template is compiled while a forked child writes reference entries; a
-    broken template is still reported as the template's error."""
+    """While the lessons' parser is not made, even one lesson is parsed by a forked child,
+    and this process compiles the page template meanwhile; a broken template is still
+    reported as the template's error. A rebuild after an edit need not import the parser."""
     if not in_own_process(request):
         return
-    from coursepack import bibliography, parallel, pipeline
-    monkeypatch.setattr(bibliography, "SHARED_ENTRIES", 2)
+    import sys
+
+    from coursepack import markdown, parallel, pipeline
     prepared = []
     real = pipeline._prepare_packaging
 
@@ -371,10 +373,23 @@ def test_packaging_is_prepared_while_a_child_writes_reference_entries(
     assert prepared == [True]
     (course / "templates").mkdir()
     (course / "templates" / "page.html").write_text("{% if %}\n")
+    markdown._md.cache_clear()                 # as in a new process
     broken = cli("build", course, "--out", tmp_path / "out", "-j", "2", "--no-cache")
     assert broken.exit_code == 1 and prepared == [True, True]
     assert "page.html:1:1: error[template-error]" in broken.output
     assert "style-failed" not in broken.output
+
+    (course / "templates" / "page.html").unlink()
+    assert cli("build", course, "--out", tmp_path / "kept", "-j", "2").exit_code == 0
+    markdown._md.cache_clear()                 # as in a new process
+    for name in [m for m in sys.modules if m.split(".")[0] in ("markdown_it", "mdit_py_plugins")]:
+        del sys.modules[name]
+    lesson = course / "lessons" / "leading-with-hope.md"
+    lesson.write_text(lesson.read_text() + "\nOne more sentence.\n")
+    forks = _counting_forks(monkeypatch)
+    edited = cli("build", course, "--out", tmp_path / "kept", "-j", "2")
+    assert edited.exit_code == 0 and len(forks) == 1
+    assert "markdown_it" not in sys.modules
 
 
 def test_sharing_gives_what_a_loop_gives(monkeypatch, request):
@@ -424,6 +439,36 @@ def test_the_faster_process_takes_more_pieces_and_meanwhile_runs_beside_the_chil
                               meanwhile=lambda: calls.append(1)) == [(x, here) for x in range(60)]
         assert calls == [None]                             # no child: not called
     assert len(forks) == 2 and all(_reaped(pid) for pid in forks)
+
+
+def test_work_set_aside_is_all_done_by_the_child(monkeypatch, request):
+    """With aside, the child does every piece, even a single one, while this process runs
+    meanwhile() and nothing else; if the child fails, this process does them all."""
+    if not in_own_process(request):
+        return
+    from coursepack import parallel
+    here = os.getpid()
+    forks = _counting_forks(monkeypatch)
+
+    def piece(x):
+        return x, os.getpid()
+
+    with parallel.allowed(2):
+        calls = []
+        done = parallel.share(piece, [7], meanwhile=lambda: calls.append(1), aside=True)
+        assert calls == [1] and len(forks) == 1
+        assert done == [(7, forks[0])]
+        done = parallel.share(piece, list(range(30)), aside=True,
+                              meanwhile=lambda: time.sleep(0.3))
+        assert [x for x, _ in done] == list(range(30)) and here not in [p for _, p in done]
+
+        def failing(x):
+            if os.getpid() != here:
+                os._exit(3)
+            return x, here
+        assert parallel.share(failing, [1, 2], aside=True) == [(1, here), (2, here)]
+        assert parallel.share(piece, [7], aside=False) == [(7, here)]      # too few to fork
+    assert len(forks) == 3 and all(_reaped(pid) for pid in forks)
 
 
 def test_no_process_forks_while_sharing(request):

@@ -15,7 +15,6 @@ import warnings
 from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Callable
 
 from markupsafe import Markup, escape
 
@@ -187,13 +186,11 @@ def prepare(course: Course) -> None:
 
 # ---- rendering -----------------------------------------------------------------------------
 
-def render(course: Course, listed: list[Reference], uses: list[Cite],
-           meanwhile: Callable[[], object] | None = None
+def render(course: Course, listed: list[Reference], uses: list[Cite]
            ) -> tuple[dict[str, list[ListEntry]], ReferencesPage]:
     """Write every citation (into its .html), each citing lesson's list and
     the References page. `listed` is every reference to list: cited first, in order of first
-    citation, then (references_page: all) the rest. meanwhile: called while a second process
-    writes some of the entries, if one does (parallel.share)."""
+    citation, then (references_page: all) the rest."""
     from citeproc import Citation, CitationItem, CitationStylesBibliography
     from citeproc.source import Locator
     from citeproc.source.json import CiteProcJSON
@@ -275,7 +272,7 @@ def render(course: Course, listed: list[Reference], uses: list[Cite],
         warnings.simplefilter("ignore")
         done = parallel.share(
             lambda task: write_citations() if task is _CITATIONS else entry(task),
-            work, weights, minimum=SHARED_ENTRIES, meanwhile=meanwhile)
+            work, weights, minimum=SHARED_ENTRIES)
     written = done.pop(at)
     for cite, html in zip(uses, written):
         cite.html = html

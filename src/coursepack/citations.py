@@ -15,7 +15,6 @@ write each citation and reference list, and records what the templates show.
 from __future__ import annotations
 
 import re
-from typing import Callable
 
 from markupsafe import Markup, escape
 from msgspec import Struct, field
@@ -183,8 +182,7 @@ def plugin(md) -> None:
 
 # ---- checks and rendering ----------------------------------------------------------------
 
-def _render_remembered(course: Course, listed: list[Reference], cites: list[Cite],
-                       meanwhile: Callable[[], object] | None
+def _render_remembered(course: Course, listed: list[Reference], cites: list[Cite]
                        ) -> tuple[dict[str, list[ListEntry]], ReferencesPage]:
     """bibliography.render, or its stored result when nothing it reads has changed: the
     style, the references, every citation and which lessons keep their own list."""
@@ -192,7 +190,7 @@ def _render_remembered(course: Course, listed: list[Reference], cites: list[Cite
 
     if not cache.active():
         from . import bibliography
-        return bibliography.render(course, listed, cites, meanwhile)
+        return bibliography.render(course, listed, cites)
     import msgspec
     style = course.citation_style
     every_field = msgspec.msgpack.Encoder(enc_hook=str).encode     # paths as text
@@ -211,7 +209,7 @@ def _render_remembered(course: Course, listed: list[Reference], cites: list[Cite
         return lists, ReferencesPage(page["title"], [entry(e) for e in page["entries"]],
                                      page["style"])
     from . import bibliography
-    lists, page = bibliography.render(course, listed, cites, meanwhile)
+    lists, page = bibliography.render(course, listed, cites)
     def row(e):
         return [e.key, e.id, str(e.label), str(e.html)]
     cache.store("citations", key, {
@@ -222,14 +220,12 @@ def _render_remembered(course: Course, listed: list[Reference], cites: list[Cite
     return lists, page
 
 
-def resolve(course: Course, cites: list[Cite], report: Report, render: bool = True,
-            meanwhile: Callable[[], object] | None = None
+def resolve(course: Course, cites: list[Cite], report: Report, render: bool = True
             ) -> tuple[dict[str, list[ListEntry]], ReferencesPage | None]:
     """Check every citation against the course's references; write each one's HTML. Returns
     each citing lesson's own reference list and the References page (None when there is
     nothing to list). With render False (validation) only the checks run: the style was
-    checked when loaded, and formatting every entry is the slowest step of a build.
-    meanwhile: as in bibliography.render."""
+    checked when loaded, and formatting every entry is the slowest step of a build."""
 
     by_key: dict[str, Reference] = {}
     for ref in course.references:
@@ -266,7 +262,7 @@ def resolve(course: Course, cites: list[Cite], report: Report, render: bool = Tr
     if not listed or course.citation_style is None or not render:
         return {}, None
     try:
-        return _render_remembered(course, [by_key[k] for k in listed], good_uses, meanwhile)
+        return _render_remembered(course, [by_key[k] for k in listed], good_uses)
     except Exception as exc:  # noqa: BLE001 - a style the processor cannot follow
         style = course.citation_style
         report.error("style-failed", f"the citation style '{style.name}' could not be "

@@ -69,24 +69,31 @@ def prepare() -> None:
 
 def process_lessons(course: Course, report: Report, cite: bool = True,
                     meanwhile: Callable[[], object] | None = None,
-                    while_citing: Callable[[], object] | None = None
-                    ) -> dict[str, LessonBody]:
+                    aside: bool = False) -> dict[str, LessonBody]:
     """Parse every lesson once; report problems; return the HTML body of each lesson.
     With cite False, citations are checked but not formatted. meanwhile: as in
-    units.run_each; while_citing: likewise, while the reference entries are written."""
+    units.run_each.
+
+    Lessons are parsed in a second process from SHARED_LESSONS of them. With aside, while
+    the parser is not made yet, a second process parses them all, however few: making the
+    parser (imports and rules) takes as long as parsing tens of lessons, and a rebuild after
+    an edit may need it for nothing else, so this process does its next steps (meanwhile,
+    which must be worth it) instead."""
     by_path = {lesson.path: lesson for lesson in course.lessons}
     links = units.links(course)
     lessons = course.lessons
     work = [(lesson.path, lambda own, lesson=lesson: _process(lesson, course, by_path, own))
             for lesson in lessons]
-    made = units.run_each("markdown", work, report, extra=links, minimum=SHARED_LESSONS,
-                          meanwhile=meanwhile)
+    aside = aside and not _md.cache_info().currsize
+    made = units.run_each("markdown", work, report, extra=links,
+                          minimum=1 if aside else SHARED_LESSONS, meanwhile=meanwhile,
+                          aside=aside)
     bodies: dict[str, LessonBody] = {}
     cites: list[citations.Cite] = []
     for lesson, body in zip(lessons, made):
         bodies[lesson.id] = body
         cites += body.cites
-    lists, page = citations.resolve(course, cites, report, render=cite, meanwhile=while_citing)
+    lists, page = citations.resolve(course, cites, report, render=cite)
     for lesson_id, body in bodies.items():
         if body.cites:
             first, *rest = body.html.split(body.cite_mark)

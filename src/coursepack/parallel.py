@@ -106,7 +106,8 @@ def _quota_in(folder: str, v2: bool) -> int | None:
 
 
 def share(compute: Callable[[T], R], items: Sequence[T], weights: Sequence[float] | None = None,
-          minimum: float = 0, meanwhile: Callable[[], object] | None = None) -> list[R]:
+          minimum: float = 0, meanwhile: Callable[[], object] | None = None,
+          aside: bool = False) -> list[R]:
     """[compute(item) for item in items], with a forked child doing part of the work when
     sharing is allowed and the work (sum of weights, one per item by default) is at least
     `minimum`: below it, a fork costs more than it saves. When a child was forked, this
@@ -118,21 +119,26 @@ def share(compute: Callable[[T], R], items: Sequence[T], weights: Sequence[float
     still has pieces left, whatever slows one of them down (the work of meanwhile, a busy
     core, uneven pieces). Each side publishes how far it has got in a shared page and reads
     the other's; no lock is taken, so at worst the piece where they meet is computed twice,
-    with the same result."""
+    with the same result.
+
+    With aside, the child does every piece, however few, set-up included, and this process
+    only meanwhile(): for work whose set-up (imports, a parser) costs more than the pieces,
+    and which this process may then never need to set up at all."""
     global _child_working
     work = sum(weights) if weights is not None else len(items)
-    if (_processes < 2 or _child_working or len(items) < 3 or work < minimum
+    if (_processes < 2 or _child_working or len(items) < (1 if aside else 3) or work < minimum
             or not sys.platform.startswith("linux") or threading.active_count() > 1):
         return [compute(item) for item in items]
     import mmap
     import pickle        # here: a build that reuses its last package never needs it
     import struct
-    # The first piece is computed before the fork: whatever it sets up on first use
-    # (imports, parsers) is then set up once, not in both processes.
-    results = [compute(items[0])]
+    # Unless aside, the first piece is computed before the fork: whatever it sets up on
+    # first use (imports, parsers) is then set up once, not in both processes.
+    first = 0 if aside else 1
+    results = [compute(items[0])] if first else []
     count = len(items)
     progress = mmap.mmap(-1, 16)     # shared with the child: [next front piece, child's lowest]
-    struct.pack_into("qq", progress, 0, 1, count)
+    struct.pack_into("qq", progress, 0, first, count)
     sys.stdout.flush()
     sys.stderr.flush()
     gc.freeze()        # no collection in either process writes to the pages they share
@@ -143,14 +149,14 @@ def share(compute: Callable[[T], R], items: Sequence[T], weights: Sequence[float
         gc.unfreeze()
         os.close(read_end)
         os.close(write_end)
-        return results + [compute(item) for item in items[1:]]
+        return results + [compute(item) for item in items[first:]]
     if pid == 0:                                       # the child: never returns
         status, _child_working = 1, True               # and never forks again
         try:
             os.close(read_end)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             lowest, done = count, []
-            while lowest - 1 >= max(1, struct.unpack_from("q", progress, 0)[0]):
+            while lowest - 1 >= max(first, struct.unpack_from("q", progress, 0)[0]):
                 lowest -= 1
                 struct.pack_into("q", progress, 8, lowest)
                 done.append(compute(items[lowest]))
@@ -166,8 +172,8 @@ def share(compute: Callable[[T], R], items: Sequence[T], weights: Sequence[float
     try:
         if meanwhile is not None:
             meanwhile()
-        front = 1
-        while front < struct.unpack_from("q", progress, 8)[0]:
+        front = first
+        while not aside and front < struct.unpack_from("q", progress, 8)[0]:
             struct.pack_into("q", progress, 0, front + 1)
             results.append(compute(items[front]))
             front += 1

@@ -29,7 +29,8 @@ def check(folder: Path, report: Report, for_build: bool = True) -> Checked:
         return Checked(folder, None)
     loaded = report.errors == errors_before
     # The course's own checks need no lesson parsed: they run while a second process, if
-    # any, parses its part of the lessons; so does the reading of the citation style.
+    # any, parses its part of the lessons; so do, for a build, the reading of the citation
+    # style and what packaging needs first.
     checks: list[Report] = []
 
     def check_course():
@@ -40,9 +41,12 @@ def check(folder: Path, report: Report, for_build: bool = True) -> Checked:
         check_course()
         if for_build and course.references and course.citation_style is not None:
             _prepare_citing(course)
+        if for_build:
+            _prepare_packaging(course)
 
+    # a build has packaging to prepare: lessons may be parsed aside (see process_lessons)
     bodies = markdown.process_lessons(course, report, cite=for_build, meanwhile=meanwhile,
-                                      while_citing=lambda: _prepare_packaging(course))
+                                      aside=for_build)
     if not checks:
         check_course()
     report.extend(checks[0])
@@ -73,8 +77,8 @@ def _prepare_citing(course: Course) -> None:
 
 def _prepare_packaging(course: Course) -> None:
     """What packaging needs first (its modules, the page template, the runtime files), made
-    while a second process writes reference entries. Whatever fails here fails again, and
-    is reported, when the pages are made."""
+    while a second process parses lessons. Whatever fails here fails again, and is
+    reported, when the pages are made."""
     try:
         from . import package  # noqa: F401
         from .render import prepare

@@ -128,10 +128,10 @@ def run(stage: str, path: Path, report: Report | None, compute: Callable[[Report
 
 def run_each(stage: str, work: list[tuple[Path, Callable[[Report], T]]], report: Report | None,
              extra: str = "", minimum: int = 0,
-             meanwhile: Callable[[], object] | None = None) -> list[T]:
+             meanwhile: Callable[[], object] | None = None, aside: bool = False) -> list[T]:
     """run() for many lessons at once: what is not kept is computed in turn, or shared with a
     second process when there are at least `minimum` lessons to compute (parallel.share,
-    which calls meanwhile() while that process works)."""
+    which calls meanwhile() while that process works; with aside, it does them all)."""
     from . import parallel
     report = Report() if report is None else report
     memo = _memo if _memo is not None and _memo.base else None
@@ -144,7 +144,8 @@ def run_each(stage: str, work: list[tuple[Path, Callable[[Report], T]]], report:
         own = Report()
         return work[n][1](own), own.items
 
-    made = dict(zip(todo, parallel.share(compute, todo, minimum=minimum, meanwhile=meanwhile)))
+    made = dict(zip(todo, parallel.share(compute, todo, minimum=minimum, meanwhile=meanwhile,
+                                         aside=aside)))
     values = []
     for n, (key, kept) in enumerate(found):
         value, diagnostics = kept if kept is not None else made[n]
