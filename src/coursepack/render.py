@@ -14,6 +14,7 @@ from jinja2.bccache import Bucket
 from markupsafe import Markup
 from msgspec import Struct
 
+from . import cache, units
 from .diagnostics import Report, Source, display_path
 from .markdown import LessonBody, lesson_anchor
 from .media import media_origins, video_files
@@ -168,13 +169,14 @@ def render_pages(course: Course, bodies: dict[str, LessonBody], pages: list[Page
                 deflater.feed(name, data)
     media_src = " ".join(["'self'", *media_origins(course)])
     try:
+        sections = {} if override.is_dir() else _kept_sections(env, course, bodies, videos)
         template = env.get_template("page.html")
         for page in pages:
             modules = [m for m in course.modules if m.id in page.module_ids]
             context = dict(course=course, modules=modules, page=page, bodies=bodies,
                            videos=videos, media_src=media_src,
                            data=page_data(course, page, standard, bodies, "references" in bodies),
-                           lang=course.language)
+                           lang=course.language, sections=sections)
             if deflater is None:
                 files[page.href] = template.render(**context).encode("utf-8")
             else:
@@ -188,6 +190,32 @@ def render_pages(course: Course, bodies: dict[str, LessonBody], pages: list[Page
         if deflater is not None:
             deflater.finish(files)
     return files
+
+
+def _kept_sections(env: Environment, course: Course, bodies: dict[str, LessonBody],
+                   videos: dict) -> dict[str, Markup]:
+    """Each lesson's section of the page (lesson.html), kept between builds (units), so that
+    a rebuild after an edit writes again only the sections that changed. Only with the
+    default templates, whose lesson section shows the lesson, its module's title, its video,
+    its body and the course's language: all of them are in the key. A course with templates
+    of its own has every section written in the page (empty dict); so has a build without
+    a cache."""
+    if not units.remembering():
+        return {}
+    import msgspec
+    template = env.get_template("lesson.html")
+    encode = msgspec.msgpack.Encoder(enc_hook=str).encode
+    sections = {}
+    for module in course.modules:
+        for lesson in module.lessons:
+            def write(_, module=module, lesson=lesson) -> str:
+                return template.render(course=course, bodies=bodies, videos=videos,
+                                       lang=course.language, module=module, lesson=lesson)
+            shown = encode((lesson, module.title, videos.get(lesson.id), bodies[lesson.id],
+                            course.language))
+            sections[lesson.id] = Markup(units.run("section", lesson.path, None, write,
+                                                   extra=cache.digest(shown)))
+    return sections
 
 
 def _render_feeding(template, context: dict, name: str, deflater) -> bytes:

@@ -114,6 +114,11 @@ def kept(folder: Path):
         _memo = None
 
 
+def remembering() -> bool:
+    """Whether results are kept between builds (a cache, and the course's context set)."""
+    return _memo is not None and bool(_memo.base)
+
+
 def set_context(course_yaml: bytes, lessons: list[Path]) -> None:
     if _memo is not None:
         _memo.set_context(course_yaml, lessons)
