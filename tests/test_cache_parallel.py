@@ -3,6 +3,7 @@
 import hashlib
 import os
 import pickle
+import re
 import shutil
 import time
 
@@ -223,6 +224,47 @@ def test_lesson_results_kept_between_builds_never_change_the_outcome(tmp_path, c
         assert checked.exit_code == fresh.exit_code == clean.exit_code, n
         assert checked.output == fresh.output, n
     assert list((tmp_path / "build" / ".cache" / "lessons").iterdir())
+
+
+def test_a_rebuild_writes_again_only_the_lesson_sections_that_changed(tmp_path, cli,
+                                                                       monkeypatch):
+    """With the default templates, each lesson's section of the page is kept between
+    builds: an edit writes its own lesson's section again and no other; a citation that
+    renumbers the citations of later lessons (a numeric style) writes theirs again too, and
+    every package is the one a clean build makes."""
+    import jinja2
+    course = tmp_path / "course"
+    shutil.copytree(EXAMPLE, course)
+    yaml_file = course / "course.yaml"
+    yaml_file.write_text(re.sub(r"(?m)^citation_style:.*$", "citation_style: ieee",
+                                yaml_file.read_text()))
+    written = []
+    real_render = jinja2.Template.render
+
+    def render(self, *args, **kwargs):
+        if self.name == "lesson.html":
+            written.append(kwargs["lesson"].id)
+        return real_render(self, *args, **kwargs)
+    monkeypatch.setattr(jinja2.Template, "render", render)
+    out, name = tmp_path / "out", "leadership-in-social-care-scorm12.zip"
+
+    def build_and_compare(n):
+        written.clear()
+        assert cli("build", course, "--out", out).exit_code == 0
+        assert cli("build", course, "--out", tmp_path / f"clean{n}", "--no-cache"
+                   ).exit_code == 0
+        assert digest(out / name) == digest(tmp_path / f"clean{n}" / name), n
+        return sorted(set(written))
+
+    assert len(build_and_compare(0)) == 8               # every lesson, the first time
+    hope = course / "lessons" / "leading-with-hope.md"
+    hope.write_text(hope.read_text() + "\nOne more sentence.\n")
+    assert build_and_compare(1) == ["leading-with-hope"]
+    first = course / "lessons" / "what-is-leadership-in-care.md"
+    first.write_text(first.read_text() + "\nAs the network's guide says [@lsbu2021].\n")
+    renumbered = build_and_compare(2)
+    assert "what-is-leadership-in-care" in renumbered
+    assert "compassionate-resilient-networks" in renumbered   # its [n] changed
 
 
 def test_damaged_cache_only_costs_time(tmp_path, cli):
