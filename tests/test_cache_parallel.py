@@ -391,11 +391,12 @@ def test_a_lone_course_shared_with_a_second_process_builds_and_says_the_same(
     assert digest(tmp_path / "kept" / name) == digest(tmp_path / "clean" / name)
 
 
-def test_a_first_parse_is_shared_and_packaging_is_prepared_meanwhile(
+def test_a_first_parse_is_set_aside_and_packaging_is_prepared_meanwhile(
         tmp_path, cli, monkeypatch, request):
-    """While the lessons' parser is not made, even one lesson is parsed by a forked child,
-    and this process compiles the page template meanwhile; a broken template is still
-    reported as the template's error. A rebuild after an edit need not import the parser."""
+    """While the lessons' parser is not made, a build has a forked child parse even one
+    lesson, and compiles the page template meanwhile, unless it will need the parser
+    itself for a quiz; a broken template is still reported as the template's error. So a
+    rebuild after an edit never imports the parser."""
     if not in_own_process(request):
         return
     import sys
@@ -408,29 +409,38 @@ def test_a_first_parse_is_shared_and_packaging_is_prepared_meanwhile(
         prepared.append(parallel._child_working)
         real(course)
     monkeypatch.setattr(pipeline, "_prepare_packaging", recording)
-    course = tmp_path / "course"
-    shutil.copytree(EXAMPLE, course)
-    assert cli("build", course, "--out", tmp_path / "out", "-j", "2", "--no-cache"
+    forks = _counting_forks(monkeypatch)
+
+    def fresh_process():                       # the parser is made again, as in a new one
+        markdown._md.cache_clear()
+        for name in [m for m in sys.modules if m.split(".")[0] == "markdown_it"]:
+            del sys.modules[name]
+        forks.clear()
+        prepared.clear()
+
+    tiny = write_course(tmp_path / "tiny", MINIMAL)                 # no quiz
+    fresh_process()
+    assert cli("build", tiny, "--out", tmp_path / "out", "-j", "2", "--no-cache"
                ).exit_code == 0
-    assert prepared == [True]
-    (course / "templates").mkdir()
-    (course / "templates" / "page.html").write_text("{% if %}\n")
-    markdown._md.cache_clear()                 # as in a new process
-    broken = cli("build", course, "--out", tmp_path / "out", "-j", "2", "--no-cache")
-    assert broken.exit_code == 1 and prepared == [True, True]
+    assert prepared == [True] and len(forks) == 1 and "markdown_it" not in sys.modules
+    (tiny / "templates").mkdir()
+    (tiny / "templates" / "page.html").write_text("{% if %}\n")
+    fresh_process()
+    broken = cli("build", tiny, "--out", tmp_path / "out", "-j", "2", "--no-cache")
+    assert broken.exit_code == 1 and prepared == [True]
     assert "page.html:1:1: error[template-error]" in broken.output
     assert "style-failed" not in broken.output
 
-    (course / "templates" / "page.html").unlink()
+    course = tmp_path / "course"                # quizzes: their texts need the parser
+    shutil.copytree(EXAMPLE, course)
+    fresh_process()
     assert cli("build", course, "--out", tmp_path / "kept", "-j", "2").exit_code == 0
-    markdown._md.cache_clear()                 # as in a new process
-    for name in [m for m in sys.modules if m.split(".")[0] in ("markdown_it", "mdit_py_plugins")]:
-        del sys.modules[name]
+    assert forks == [] and prepared == []
     lesson = course / "lessons" / "leading-with-hope.md"
     lesson.write_text(lesson.read_text() + "\nOne more sentence.\n")
-    forks = _counting_forks(monkeypatch)
+    fresh_process()                            # the quizzes are kept now
     edited = cli("build", course, "--out", tmp_path / "kept", "-j", "2")
-    assert edited.exit_code == 0 and len(forks) == 1
+    assert edited.exit_code == 0 and len(forks) == 1 and prepared == [True]
     assert "markdown_it" not in sys.modules
 
 

@@ -118,6 +118,14 @@ def view(lesson: Lesson, course: Course, body: LessonBody, report: Report) -> Qu
     return QuizView(questions, spec)
 
 
+def all_kept(course: Course) -> bool:
+    """Whether attach will find every quiz's view kept from an earlier build (and so parse
+    no Markdown)."""
+    links = units.links(course)
+    return all(units.is_kept("quiz", lesson.path, links)
+               for lesson in course.lessons if lesson.quiz is not None)
+
+
 def attach(course: Course, bodies: dict[str, LessonBody], report: Report) -> None:
     """Give every quiz lesson's body its QuizView (and the images its texts show)."""
     links = units.links(course)
