@@ -394,9 +394,9 @@ def test_a_lone_course_shared_with_a_second_process_builds_and_says_the_same(
 def test_a_first_parse_is_set_aside_and_packaging_is_prepared_meanwhile(
         tmp_path, cli, monkeypatch, request):
     """While the lessons' parser is not made, a build has a forked child parse even one
-    lesson, and compiles the page template meanwhile, unless it will need the parser
-    itself for a quiz; a broken template is still reported as the template's error. So a
-    rebuild after an edit never imports the parser."""
+    lesson (and work out the quizzes' texts), and compiles the page template meanwhile; a
+    broken template is still reported as the template's error. So neither a build nor a
+    rebuild after an edit imports the parser itself."""
     if not in_own_process(request):
         return
     import sys
@@ -431,14 +431,18 @@ def test_a_first_parse_is_set_aside_and_packaging_is_prepared_meanwhile(
     assert "page.html:1:1: error[template-error]" in broken.output
     assert "style-failed" not in broken.output
 
-    course = tmp_path / "course"                # quizzes: their texts need the parser
+    course = tmp_path / "course"                # quizzes too, with Markdown in their texts
     shutil.copytree(EXAMPLE, course)
     fresh_process()
     assert cli("build", course, "--out", tmp_path / "kept", "-j", "2").exit_code == 0
-    assert forks == [] and prepared == []
+    assert len(forks) == 1 and prepared == [True] and "markdown_it" not in sys.modules
+    assert cli("build", course, "--out", tmp_path / "clean", "-j", "1", "--no-cache"
+               ).exit_code == 0
+    name = "leadership-in-social-care-scorm12.zip"
+    assert digest(tmp_path / "kept" / name) == digest(tmp_path / "clean" / name)
     lesson = course / "lessons" / "leading-with-hope.md"
     lesson.write_text(lesson.read_text() + "\nOne more sentence.\n")
-    fresh_process()                            # the quizzes are kept now
+    fresh_process()
     edited = cli("build", course, "--out", tmp_path / "kept", "-j", "2")
     assert edited.exit_code == 0 and len(forks) == 1 and prepared == [True]
     assert "markdown_it" not in sys.modules

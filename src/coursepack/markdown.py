@@ -55,6 +55,7 @@ class LessonBody(Struct):
     cite_mark: str = ""                                        # marks their places
     page: citations.ReferencesPage | None = None               # only the References page's
     quiz: object = None                                        # a quizzes.QuizView
+    quiz_draft: object = None                # worked out with the lesson (quizzes.draft)
     raw_html: bool = False                                     # has HTML of its own
 
 
@@ -230,6 +231,9 @@ def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
         body.html = _render_filtered(tokens, env)
     else:
         body.html = md.renderer.render(tokens, md.options, env)
+    if lesson.quiz is not None:      # here: the process that parses has the parser made
+        from .quizzes import draft
+        body.quiz_draft = draft(lesson, course, body)
     return body
 
 

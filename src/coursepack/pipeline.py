@@ -44,10 +44,10 @@ def check(folder: Path, report: Report, for_build: bool = True) -> Checked:
         if for_build:
             _prepare_packaging(course)
 
-    # A build has packaging to prepare meanwhile: the lessons may be parsed aside, unless
-    # this process will need the parser anyway, for a quiz (see process_lessons).
+    # A build has packaging to prepare meanwhile: the lessons may be parsed aside (see
+    # process_lessons); the quizzes' texts are worked out with them (quizzes.draft).
     bodies = markdown.process_lessons(course, report, cite=for_build, meanwhile=meanwhile,
-                                      aside=for_build and quizzes.all_kept(course))
+                                      aside=for_build)
     if not checks:
         check_course()
     report.extend(checks[0])

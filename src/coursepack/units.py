@@ -119,12 +119,6 @@ def remembering() -> bool:
     return _memo is not None and bool(_memo.base)
 
 
-def is_kept(stage: str, path: Path, extra: str = "") -> bool:
-    """Whether run() would find this stage's result for the lesson kept."""
-    return _memo is not None and _memo.base != "" and \
-        _memo.lookup(stage, path, extra)[1] is not None
-
-
 def set_context(course_yaml: bytes, lessons: list[Path]) -> None:
     if _memo is not None:
         _memo.set_context(course_yaml, lessons)
