@@ -118,20 +118,27 @@ def view(lesson: Lesson, course: Course, body: LessonBody, report: Report) -> Qu
     return QuizView(questions, spec)
 
 
+def _view_apart(lesson: Lesson, course: Course, body: LessonBody, report: Report
+                ) -> tuple[QuizView, list]:
+    """view(), and the images its texts show, kept apart from the lesson body's own."""
+    before = len(body.assets)
+    try:
+        return view(lesson, course, body, report), body.assets[before:]
+    finally:
+        del body.assets[before:]
+
+
 def draft(lesson: Lesson, course: Course, body: LessonBody) -> tuple | None:
     """The quiz's view, worked out with its lesson's parse (perhaps in a second process),
     before the course's checks have said whether the quiz can be shown: its view, the
     images its texts show and what its texts reported, for attach to use; None if it could
     not be worked out (attach, which runs for a sound course only, then tries again)."""
     own = Report()
-    before = len(body.assets)
     try:
-        made = view(lesson, course, body, own)
+        made, added = _view_apart(lesson, course, body, own)
     except Exception:  # noqa: BLE001 - an unsound quiz: its checks report it
-        made = None
-    added = body.assets[before:]
-    del body.assets[before:]
-    return None if made is None else (made, added, own.items)
+        return None
+    return made, added, own.items
 
 
 def attach(course: Course, bodies: dict[str, LessonBody], report: Report) -> None:
@@ -143,14 +150,10 @@ def attach(course: Course, bodies: dict[str, LessonBody], report: Report) -> Non
             continue
 
         def make(own: Report, lesson=lesson, body=body):
-            if body.quiz_draft is not None:
-                made, added, reported = body.quiz_draft
-                own.extend(reported)
-                return made, list(added)
-            before = len(body.assets)
-            made = view(lesson, course, body, own)
-            added = body.assets[before:]
-            del body.assets[before:]
+            if body.quiz_draft is None:
+                return _view_apart(lesson, course, body, own)
+            made, added, reported = body.quiz_draft
+            own.extend(reported)
             return made, added
         body.quiz, added = units.run("quiz", lesson.path, report, make, extra=links)
         body.quiz_draft = None

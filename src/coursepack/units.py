@@ -1,12 +1,13 @@
 """Per-lesson results kept between builds, so that an edit redoes only the lessons it touches.
 
-What a stage makes of one lesson (its model, its checks, its HTML, its quiz, its captions;
-likewise the reference files and the citation style) depends on the lesson's own file, on
-the course around it and on coursepack itself. The key of each result
-holds all of them: the lesson file's bytes, course.yaml's bytes, the bytes of every other
-file of the course that is not a lesson (images, transcripts, media), the lesson-to-id map
-where a stage links lessons, and the code digest. So an edited lesson redoes itself only,
-while a changed image or transcript redoes every lesson (correct, and rare).
+What a stage makes of one lesson (its model, its checks, its HTML, its quiz, its captions,
+its section of the page; likewise the reference files and the citation style) depends on
+the lesson's own file, on the course around it and on coursepack itself. The key of each
+result holds all of them: the lesson file's bytes, course.yaml's bytes, the bytes of every
+other file of the course that is not a lesson (images, transcripts, media), the
+lesson-to-id map where a stage links lessons, and the code digest. So an edited lesson
+redoes itself only, while a changed image or transcript redoes every lesson (correct, and
+rare).
 
 A result is kept with the diagnostics its stage reported, which are replayed when it is
 reused. Results are pickled when made (later changes to the object do not leak in) and kept
