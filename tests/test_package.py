@@ -395,6 +395,7 @@ def test_the_preview_serves_a_long_video_from_disk_with_byte_ranges(tmp_path):
     import os
     import shutil
     import threading
+    import urllib.error
     import urllib.request
 
     from coursepack.ondisk import OnDisk
@@ -423,6 +424,11 @@ def test_the_preview_serves_a_long_video_from_disk_with_byte_ranges(tmp_path):
         tail = urllib.request.Request(url, headers={"Range": "bytes=-7"})
         with urllib.request.urlopen(tail) as part:
             assert part.read() == data[-7:]
+        video.unlink()                    # gone, and the course no longer builds
+        assert not previewer.rebuild().ok and name in previewer.state.files
+        with pytest.raises(urllib.error.HTTPError) as gone:
+            urllib.request.urlopen(url)
+        assert gone.value.code == 404
     finally:
         server.shutdown()
         server.server_close()

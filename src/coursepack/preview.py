@@ -86,8 +86,8 @@ class Previewer:
         if name == "index.html" and "index.html" not in state.files:
             return self.placeholder(), TYPES[".html"]
         body = state.files.get(name)
-        if body is None:
-            return None
+        if body is None or isinstance(body, OnDisk) and not body.path.is_file():
+            return None                   # (a course file gone since the last good build)
         if name.endswith(".html"):
             if isinstance(body, OnDisk):
                 body = body.read()
@@ -176,11 +176,14 @@ def make_handler(previewer: Previewer):
             self.send_header("Accept-Ranges", "bytes")
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
-            if isinstance(body, OnDisk):
-                for piece in body.chunks(start, end + 1):
-                    self.wfile.write(piece)
-            else:
-                self.wfile.write(body[start:end + 1])
+            try:
+                if isinstance(body, OnDisk):
+                    for piece in body.chunks(start, end + 1):
+                        self.wfile.write(piece)
+                else:
+                    self.wfile.write(body[start:end + 1])
+            except (BrokenPipeError, ConnectionResetError, FileNotFoundError):
+                pass          # the browser stopped reading (a video sought), or the file went
 
         def log_message(self, format, *args):  # noqa: A002 (keep the terminal for problems)
             pass
