@@ -6,9 +6,9 @@ images become package assets, links to other lesson files become in-page links.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
-import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -117,7 +117,7 @@ def _render_filtered(tokens: list, env: dict) -> str:
     from markdown_it.token import Token
     md = _md()
     images: list[str] = []
-    mark = f"\ue040{secrets.token_hex(8)}:"      # text no author can have written
+    mark = f"\ue040{os.urandom(8).hex()}:"      # text no author can have written
     for token in tokens:
         children = token.children or []
         for n, child in enumerate(children):
@@ -225,7 +225,7 @@ def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
                     body.cites.append(citations.Cite(
                         lesson.id, child.meta["cluster"],
                         _locate(lesson, token.map, child.content.split("\n")[0])))
-    body.cite_mark = f"\ue041{secrets.token_hex(8)}:"     # text no author can have written
+    body.cite_mark = f"\ue041{os.urandom(8).hex()}:"     # text no author can have written
     env = {"cite": lambda n: f"{body.cite_mark}{n}\ue040"}
     if body.raw_html and not course.allow_raw_html:
         body.html = _render_filtered(tokens, env)
