@@ -352,16 +352,18 @@ def _reaped(pid: int) -> bool:
 
 def test_a_lone_course_shared_with_a_second_process_builds_and_says_the_same(
         tmp_path, cli, monkeypatch, request):
-    """With -j 2 and one course, a forked child reads and parses some of the lessons and
-    writes some of the reference entries; what is built and said is what one process
-    builds and says, warnings of the child's lessons included."""
+    """With -j 2 and one course, a forked child reads and parses some of the lessons,
+    writes some of the reference entries and some of the page's lesson sections; what is
+    built and said is what one process builds and says, warnings of the child's lessons
+    included."""
     if not in_own_process(request):
         return
-    from coursepack import bibliography, markdown
+    from coursepack import bibliography, markdown, render
     from coursepack.load import course as course_loader
     monkeypatch.setattr(course_loader, "SHARED_LESSONS", 2)   # the example is small
     monkeypatch.setattr(markdown, "SHARED_LESSONS", 2)
     monkeypatch.setattr(bibliography, "SHARED_ENTRIES", 2)
+    monkeypatch.setattr(render, "SHARED_SECTIONS", 2)
     course = tmp_path / "course"
     shutil.copytree(EXAMPLE, course)
     for lesson in (course / "lessons").glob("*.md"):
@@ -370,7 +372,7 @@ def test_a_lone_course_shared_with_a_second_process_builds_and_says_the_same(
     one = cli("build", course, "--out", tmp_path / "one", "-j", "1", "--no-cache")
     assert forks == []
     two = cli("build", course, "--out", tmp_path / "two", "-j", "2", "--no-cache")
-    assert len(forks) == 3            # lessons read, lessons parsed, entries written
+    assert len(forks) == 4            # lessons read and parsed, entries and sections written
     assert all(_reaped(pid) for pid in forks)
     assert one.exit_code == two.exit_code == 0
     assert one.output.count("heading-h1") == one.output.count("heading-skip") == 5
@@ -407,7 +409,7 @@ def test_a_first_parse_is_set_aside_and_packaging_is_prepared_meanwhile(
 
     def recording(course):
         prepared.append(parallel._child_working)
-        real(course)
+        return real(course)
     monkeypatch.setattr(pipeline, "_prepare_packaging", recording)
     forks = _counting_forks(monkeypatch)
 

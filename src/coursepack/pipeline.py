@@ -18,6 +18,7 @@ class Checked(Struct):
     course: Course | None
     bodies: dict[str, LessonBody] = field(default_factory=dict)
     ok: bool = False
+    videos: object = None      # render.Videos, when made while lessons were parsed
 
 
 def check(folder: Path, report: Report, for_build: bool = True) -> Checked:
@@ -32,6 +33,7 @@ def check(folder: Path, report: Report, for_build: bool = True) -> Checked:
     # any, parses its part of the lessons; so do, for a build, the reading of the citation
     # style and what packaging needs first.
     checks: list[Report] = []
+    videos: list = [None]
 
     def check_course():
         checks.append(Report())
@@ -42,7 +44,7 @@ def check(folder: Path, report: Report, for_build: bool = True) -> Checked:
         if for_build and course.references and course.citation_style is not None:
             _prepare_citing(course)
         if for_build:
-            _prepare_packaging(course)
+            videos[0] = _prepare_packaging(course)
 
     # A build has packaging to prepare meanwhile: the lessons may be parsed aside (see
     # process_lessons); the quizzes' texts are worked out with them (quizzes.draft).
@@ -54,7 +56,8 @@ def check(folder: Path, report: Report, for_build: bool = True) -> Checked:
     valid = loaded and checks[0].errors == 0
     if valid:   # the quizzes are sound: their texts get the lessons' checks, whatever those found
         quizzes.attach(course, bodies, report)
-    checked = Checked(folder, course, bodies, ok=report.errors == errors_before)
+    checked = Checked(folder, course, bodies, ok=report.errors == errors_before,
+                      videos=videos[0])
     if checked.ok and (course.root / "templates").is_dir():
         # The course overrides templates: render once, in memory, so that template errors
         # are found by `validate` too, not only by `build`.
@@ -76,16 +79,16 @@ def _prepare_citing(course: Course) -> None:
         pass
 
 
-def _prepare_packaging(course: Course) -> None:
-    """What packaging needs first (its modules, the page template, the runtime files), made
-    while a second process parses lessons. Whatever fails here fails again, and is
-    reported, when the pages are made."""
+def _prepare_packaging(course: Course):
+    """What packaging needs first (its modules, the page template, the runtime files, the
+    videos' files: render.Videos, returned), made while a second process parses lessons.
+    Whatever fails here fails again, and is reported, when the pages are made."""
     try:
         from . import package  # noqa: F401
         from .render import prepare
-        prepare(course)
+        return prepare(course)
     except Exception:  # noqa: BLE001
-        pass
+        return None
 
 
 def output_name(course: Course, target: str) -> str:
@@ -104,7 +107,7 @@ def package(checked: Checked, target_name: str, report: Report,
     course = checked.course
     scos = target.pages(course)
     files = render_pages(course, checked.bodies, scos, standard or target.STANDARD, report,
-                         deflate=deflate)
+                         deflate=deflate, prepared=checked.videos)
     if files is None:
         return None
     return target.package_files(course, scos, files, control_files)

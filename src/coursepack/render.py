@@ -7,6 +7,7 @@ import os
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
+from typing import NamedTuple
 
 from jinja2 import (BytecodeCache, ChoiceLoader, Environment, FileSystemLoader, PrefixLoader,
                     StrictUndefined, TemplateError, select_autoescape)
@@ -14,10 +15,10 @@ from jinja2.bccache import Bucket
 from markupsafe import Markup
 from msgspec import Struct
 
-from . import cache, units
+from . import cache, parallel, units
 from .diagnostics import Report, Source, display_path
 from .markdown import LessonBody, lesson_anchor
-from .media import media_origins, video_files
+from .media import VideoView, media_origins, video_files
 from .model import Course
 from .ondisk import OnDisk, package_file
 
@@ -27,6 +28,7 @@ RUNTIME_DIR = PACKAGE_DIR / "runtime"
 RUNTIME_FILES = ("coursepack.css", "coursepack.js", "quiz.js", "transcript.js")
 LAUNCH_PAGE = "index.html"
 FEED_PARTS = 2048     # outputs of a page template per piece fed to the deflater (~64 KB)
+SHARED_SECTIONS = 48  # from this many lessons, a second process writes part of the page
 
 
 class CompiledTemplates(BytecodeCache):
@@ -74,12 +76,30 @@ def environment(override_dir: Path | None) -> Environment:
     return env
 
 
-def prepare(course: Course) -> None:
-    """Compile the page template and make the runtime files now, ahead of render_pages."""
+def prepare(course: Course) -> Videos:
+    """Compile the page template, make the runtime files and the videos' files now, ahead
+    of render_pages (which takes the videos)."""
     override = course.root / "templates"
     environment(override if override.is_dir() else None).get_template("page.html")
     for name in RUNTIME_FILES:
         runtime_file(name)
+    return videos_of(course)
+
+
+class Videos(NamedTuple):
+    """Each video lesson's view for the templates, and the files its videos add."""
+    views: dict[str, VideoView]
+    files: dict[str, bytes | OnDisk]
+
+
+def videos_of(course: Course) -> Videos:
+    views: dict[str, VideoView] = {}
+    files: dict[str, bytes | OnDisk] = {}
+    for lesson in course.lessons:
+        if lesson.video is not None:
+            views[lesson.id], extra = video_files(course, lesson)
+            files.update(extra)
+    return Videos(views, files)
 
 
 @lru_cache(maxsize=None)
@@ -139,37 +159,36 @@ def _template_position(exc: TemplateError) -> Source:
 
 
 def render_pages(course: Course, bodies: dict[str, LessonBody], pages: list[Page],
-                 standard: str, report: Report, deflate: bool = False
-                 ) -> dict[str, bytes | OnDisk] | None:
+                 standard: str, report: Report, deflate: bool = False,
+                 prepared: Videos | None = None) -> dict[str, bytes | OnDisk] | None:
     """Every file of the package except the manifest, as bytes keyed by package path (a
     large course file as its place on disk, see ondisk). With deflate (the files go into a
-    zip), they are deflated on a second thread as they are made, the pages piece by piece
-    while their template runs (package.deflater)."""
+    zip), they are deflated on other threads as they are made, the pages piece by piece
+    while their template runs (package.deflater). `prepared`: the course's videos, made
+    beforehand (prepare)."""
     override = course.root / "templates"
     env = environment(override if override.is_dir() else None)
     files: dict[str, bytes | OnDisk] = {f"runtime/{name}": runtime_file(name)
                                         for name in RUNTIME_FILES}
-    videos = {}
-    for lesson in course.lessons:
-        if lesson.video is not None:
-            videos[lesson.id], extra = video_files(course, lesson)
-            files.update(extra)
+    videos, added = prepared or videos_of(course)
+    files.update(added)
     for body in bodies.values():
         for asset in body.assets:
             files[asset.href] = package_file(asset.path)
-    deflater = None
-    if deflate:
-        from .package.archive import stored
-        from .package.deflater import Deflater
-        deflater = Deflater()
-        for name, data in files.items():
-            # video and images go into the zip as they are; a large file is deflated by the
-            # zip writer, as it reads it from disk
-            if not stored(name) and not isinstance(data, OnDisk):
-                deflater.feed(name, data)
     media_src = " ".join(["'self'", *media_origins(course)])
+    deflater = None
     try:
-        sections = {} if override.is_dir() else _kept_sections(env, course, bodies, videos)
+        # before the deflater's threads start: a second process may write some sections
+        sections = {} if override.is_dir() else _sections_apart(env, course, bodies, videos)
+        if deflate:
+            from .package.archive import stored
+            from .package.deflater import Deflater
+            deflater = Deflater(threads=parallel.available())
+            for name, data in files.items():
+                # video and images go into the zip as they are; a large file is deflated by
+                # the zip writer, as it reads it from disk
+                if not stored(name) and not isinstance(data, OnDisk):
+                    deflater.feed(name, data)
         template = env.get_template("page.html")
         for page in pages:
             modules = [m for m in course.modules if m.id in page.module_ids]
@@ -192,30 +211,39 @@ def render_pages(course: Course, bodies: dict[str, LessonBody], pages: list[Page
     return files
 
 
-def _kept_sections(env: Environment, course: Course, bodies: dict[str, LessonBody],
-                   videos: dict) -> dict[str, Markup]:
-    """Each lesson's section of the page (lesson.html), kept between builds (units), so that
-    a rebuild after an edit writes again only the sections that changed. Only with the
-    default templates, whose lesson section shows the lesson, its module's title, its video,
-    its body and the course's language: all of them are in the key. A course with templates
-    of its own has every section written in the page (empty dict); so has a build without
-    a cache."""
-    if not units.remembering():
+def _sections_apart(env: Environment, course: Course, bodies: dict[str, LessonBody],
+                    videos: dict) -> dict[str, Markup]:
+    """Each lesson's section of the page (lesson.html), written apart from the page, which
+    takes them as they are. Only with the default templates, whose lesson section shows the
+    lesson, its module's title, its video, its body and the course's language.
+
+    Sections are kept between builds (units), so that a rebuild after an edit writes again
+    only the sections that changed: all that a section shows is in its key. From
+    SHARED_SECTIONS lessons, a second process writes part of them. Otherwise (no cache, a
+    small course, or a course with templates of its own: empty dict) every section is
+    written in the page."""
+    pairs = [(module, lesson) for module in course.modules for lesson in module.lessons]
+    remembering = units.remembering()
+    if not remembering and (parallel.available() < 2 or len(pairs) < SHARED_SECTIONS):
         return {}
-    import msgspec
     template = env.get_template("lesson.html")
-    encode = msgspec.msgpack.Encoder(enc_hook=str).encode
-    sections = {}
-    for module in course.modules:
-        for lesson in module.lessons:
-            def write(_, module=module, lesson=lesson) -> str:
-                return template.render(course=course, bodies=bodies, videos=videos,
-                                       lang=course.language, module=module, lesson=lesson)
-            shown = encode((lesson, module.title, videos.get(lesson.id), bodies[lesson.id],
-                            course.language))
-            sections[lesson.id] = Markup(units.run("section", lesson.path, None, write,
-                                                   extra=cache.digest(shown)))
-    return sections
+
+    def writer(module, lesson):
+        def write(_) -> str:
+            return template.render(course=course, bodies=bodies, videos=videos,
+                                   lang=course.language, module=module, lesson=lesson)
+        return lesson.path, write
+
+    keys: str | list[str] = ""
+    if remembering:
+        import msgspec
+        encode = msgspec.msgpack.Encoder(enc_hook=str).encode
+        keys = [cache.digest(encode((lesson, module.title, videos.get(lesson.id),
+                                     bodies[lesson.id], course.language)))
+                for module, lesson in pairs]
+    written = units.run_each("section", [writer(*pair) for pair in pairs], None, extra=keys,
+                             minimum=SHARED_SECTIONS)
+    return {lesson.id: Markup(text) for (_, lesson), text in zip(pairs, written)}
 
 
 def _render_feeding(template, context: dict, name: str, deflater) -> bytes:

@@ -133,17 +133,19 @@ def run(stage: str, path: Path, report: Report | None, compute: Callable[[Report
 
 
 def run_each(stage: str, work: list[tuple[Path, Callable[[Report], T]]], report: Report | None,
-             extra: str = "", minimum: int = 0,
+             extra: str | list[str] = "", minimum: int = 0,
              meanwhile: Callable[[], object] | None = None, aside: bool = False) -> list[T]:
     """run() for many lessons at once: what is not kept is computed in turn, or shared with a
     second process when there are at least `minimum` lessons to compute (parallel.share,
-    which calls meanwhile() while that process works; with aside, it does them all)."""
+    which calls meanwhile() while that process works; with aside, it does them all).
+    `extra` goes into every result's key; a list gives one per lesson."""
     from . import parallel
     report = Report() if report is None else report
     memo = _memo if _memo is not None and _memo.base else None
     found: list = [(None, None)] * len(work)
     if memo is not None:
-        found = [memo.lookup(stage, path, extra) for path, _ in work]
+        extras = [extra] * len(work) if isinstance(extra, str) else extra
+        found = [memo.lookup(stage, path, more) for (path, _), more in zip(work, extras)]
     todo = [n for n, (_, kept) in enumerate(found) if kept is None]
 
     def compute(n: int) -> tuple:

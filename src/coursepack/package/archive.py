@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 from ..ondisk import OnDisk
-from .deflater import LEVEL, Deflated
+from .deflater import LEVEL, Blocks, Deflated, deflate, deflate_block
 
 DEFAULT_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest time a zip can hold
 
@@ -95,8 +95,7 @@ def write_entries(out, files: dict[str, bytes | OnDisk]) -> None:
             elif isinstance(data, Deflated):
                 stream, crc = data.stream, data.crc
             else:
-                compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
-                stream, crc = compressor.compress(data) + compressor.flush(), zlib.crc32(data)
+                stream, crc = deflate(data), zlib.crc32(data)
             compressed, size = len(stream), len(data)
             out.write(header(crc, compressed, size))
             out.write(stream)
@@ -112,18 +111,17 @@ def write_entries(out, files: dict[str, bytes | OnDisk]) -> None:
 
 def _copy_from_disk(out, data: OnDisk, method: int) -> tuple[int, int, int]:
     """Copy a file into the zip (deflating it or not); its CRC, size in the zip and size."""
-    compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15) \
-        if method == zipfile.ZIP_DEFLATED else None
+    blocks = Blocks() if method == zipfile.ZIP_DEFLATED else None
     crc = compressed = size = 0
     for piece in data.chunks():
         crc = zlib.crc32(piece, crc)
         size += len(piece)
-        if compressor is not None:
-            piece = compressor.compress(piece)
-        out.write(piece)
-        compressed += len(piece)
-    if compressor is not None:
-        tail = compressor.flush()
+        written = [piece] if blocks is None else [deflate_block(*b) for b in blocks.add(piece)]
+        for part in written:
+            out.write(part)
+            compressed += len(part)
+    if blocks is not None:
+        tail = deflate_block(*blocks.end())
         out.write(tail)
         compressed += len(tail)
     return crc, compressed, size
