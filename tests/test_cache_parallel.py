@@ -39,6 +39,53 @@ def test_unchanged_course_is_not_rebuilt_and_edits_are(tmp_path, cli):
     assert digest(zip_path) == digest(tmp_path / "clean" / zip_path.name)
 
 
+def test_a_package_changed_since_its_build_is_built_again_without_reading_it_back(
+        tmp_path, cli, monkeypatch):
+    """Whether the last build's packages are still in place is told by their files' inode,
+    size and times: a build neither reads its zip back nor, when nothing changed, reads it
+    at all. A zip or a file of the web folder overwritten, even to its old size and
+    modification time, is made again."""
+    import builtins
+    import io
+    course = tmp_path / "course"
+    shutil.copytree(EXAMPLE, course)
+    out = tmp_path / "out"
+    opened = []
+    real_open = io.open
+
+    def counting_open(file, *args, **kwargs):
+        mode = args[0] if args else kwargs.get("mode", "r")
+        if isinstance(file, (str, os.PathLike)) and str(out) in os.path.realpath(file) \
+                and ".cache" not in str(file) and mode in ("r", "rb"):
+            opened.append(os.path.basename(file))       # read
+        return real_open(file, *args, **kwargs)
+    monkeypatch.setattr(io, "open", counting_open)
+    monkeypatch.setattr(builtins, "open", counting_open)
+
+    def built(*more) -> bool:
+        result = cli("build", course, "--out", out, "--target", "scorm12", "--target", "web",
+                     *more)
+        assert result.exit_code == 0, result.output
+        return "(unchanged)" not in result.output
+
+    assert built()
+    zip_path = out / "leadership-in-social-care-scorm12.zip"
+    page = out / "leadership-in-social-care-web" / "index.html"
+    assert zip_path.name not in opened and "index.html" not in opened   # written, not read
+    assert not built() and opened == []
+    first = zip_path.read_bytes()
+
+    for changed in (zip_path, page):
+        st = changed.stat()
+        with real_open(changed, "r+b") as f:         # the same size, the same mtime
+            f.write(b"X")
+        os.utime(changed, ns=(st.st_atime_ns, st.st_mtime_ns))
+        assert changed.stat().st_size == st.st_size
+        assert built(), changed.name
+        assert zip_path.read_bytes() == first and not page.read_bytes().startswith(b"X")
+        assert not built()
+
+
 def test_a_build_reads_each_course_file_once(tmp_path, cli, monkeypatch):
     """The cache's digests read the course; the build then uses those bytes rather than
     reading every file a second time."""

@@ -36,11 +36,25 @@ def _fingerprint(job: Job) -> str:
                         os.environ.get("SOURCE_DATE_EPOCH", ""), job.strict)
 
 
-def _output_digest(path: Path) -> str | None:
-    if path.is_dir():
-        return cache.folder_digest(path)
+def _output_stamp(path: Path) -> list | None:
+    """What tells the package the last build wrote (a zip, or the web target's folder) from
+    anything put in its place since: each file's name, inode, size, and modification and
+    change times, as make judges files. Not its bytes: hashing them would read the whole
+    package back, a video's length, after every build. A zip is written whole under a new
+    inode (archive.publish); a file changed since has new times, and a file put back with
+    its old modification time has a new change time, which cannot be set."""
+    def stamp(st: os.stat_result) -> list:
+        return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
     try:
-        return cache.file_digest(path)
+        if not path.is_dir():
+            return stamp(path.stat())
+        found = []
+        for directory, subdirs, files in os.walk(path):
+            subdirs.sort()
+            for name in sorted(files):
+                full = os.path.join(directory, name)
+                found.append([os.path.relpath(full, path), *stamp(os.stat(full))])
+        return found
     except OSError:
         return None
 
@@ -56,7 +70,7 @@ def _run(job: Job) -> Outcome:
     fingerprint = _fingerprint(job) if job.cached else ""
     record = cache.load("builds", record_key)
     if record and record.get("inputs") == fingerprint and all(
-            _output_digest(Path(p)) == d for p, d in record["outputs"].items()):
+            _output_stamp(Path(p)) == d for p, d in record["outputs"].items()):
         return Outcome([Diagnostic(**d) for d in record["diagnostics"]],
                        [Path(p) for p in record["outputs"]], reused=True)
     from . import units
@@ -70,7 +84,7 @@ def _run(job: Job) -> Outcome:
     if not report.fails(job.strict) and written:
         cache.store("builds", record_key, {
             "inputs": fingerprint,
-            "outputs": {str(p): _output_digest(p) for p in written},
+            "outputs": {str(p): _output_stamp(p) for p in written},
             "diagnostics": [d.as_dict() for d in report.sorted()]})
     return Outcome(report.sorted(), written)
 
