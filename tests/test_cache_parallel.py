@@ -681,6 +681,65 @@ def _cgroups(root, memberships: str, files: dict[str, str]):
     return str(root)
 
 
+def test_a_pool_lends_idle_workers_to_the_courses_still_building():
+    from coursepack.buildjob import Pool
+    pool = Pool(workers=2, jobs=3)
+
+    def lent(started, finished):
+        pool.counts[0], pool.counts[1] = started, finished
+        return pool.lent()
+    assert lent(2, 0) == 0 and lent(2, 1) == 0     # a job waits: the idle worker takes it
+    assert lent(3, 1) == 0                         # both workers busy
+    assert lent(3, 2) == 1                         # the last course may use a second core
+    pool = Pool(workers=4, jobs=4)
+    assert lent(4, 2) == 1 and lent(4, 3) == 3 and lent(4, 1) == 0
+
+
+def test_the_last_courses_of_a_parallel_build_share_their_work(tmp_path, cli, monkeypatch,
+                                                                request):
+    """-j 2 with three courses: once the third has started, a worker left without a course
+    lends its core, and the course still building forks to share its work. The packages
+    are those of a build on one core."""
+    if not in_own_process(request):
+        return
+    import sys
+
+    from coursepack import bibliography, markdown, render
+    from coursepack.load import course as course_loader
+    monkeypatch.setattr(course_loader, "SHARED_LESSONS", 2)   # the example is small
+    monkeypatch.setattr(markdown, "SHARED_LESSONS", 2)
+    monkeypatch.setattr(bibliography, "SHARED_ENTRIES", 2)
+    monkeypatch.setattr(render, "SHARED_SECTIONS", 2)
+    names = []
+    for n in range(3):
+        course = tmp_path / "courses" / f"c{n}"
+        shutil.copytree(EXAMPLE, course)
+        yaml = course / "course.yaml"
+        yaml.write_text(yaml.read_text().replace("id: leadership-in-social-care",
+                                                 f"id: course-{n}", 1))
+        names.append(f"course-{n}-scorm12.zip")
+    shares = tmp_path / "shares"
+    real_fork = os.fork
+
+    def fork():
+        by_share = sys._getframe(1).f_code.co_filename.endswith("parallel.py")
+        pid = real_fork()
+        if pid and by_share:
+            with open(shares, "a") as f:
+                f.write(f"{os.getpid()}\n")
+        return pid
+    monkeypatch.setattr(os, "fork", fork)
+    assert cli("build", tmp_path / "courses", "--out", tmp_path / "two", "-j", "2",
+               "--no-cache").exit_code == 0
+    assert shares.exists() and os.getpid() not in map(int, shares.read_text().split())
+    shares.unlink()
+    assert cli("build", tmp_path / "courses", "--out", tmp_path / "one", "-j", "1",
+               "--no-cache").exit_code == 0
+    assert not shares.exists()
+    for name in names:
+        assert digest(tmp_path / "one" / name) == digest(tmp_path / "two" / name)
+
+
 def test_a_container_cpu_quota_bounds_the_default_number_of_processes(tmp_path, monkeypatch):
     """-j defaults to the CPUs the process may use: its affinity, and no more than the
     tightest CFS quota of its control groups or their parents (v2 cpu.max, v1

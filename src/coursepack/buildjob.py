@@ -105,14 +105,60 @@ def _run_all(jobs: list[Job], workers: int, progress) -> list[Outcome]:
                 progress(n, len(jobs), job.folder)
             outcomes.append(run(job))
         return outcomes
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from . import pipeline  # noqa: F401 - imported once here, before the workers fork
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-        futures = [pool.submit(run, job) for job in jobs]
-        outcomes = []
-        for n, future in enumerate(futures, start=1):
-            outcomes.append(future.result())
-            if progress:
-                progress(n, len(jobs), jobs[n - 1].folder)
-        return outcomes
+    global _pool
+    _pool = Pool(min(workers, len(jobs)), len(jobs))     # the workers inherit it
+    try:
+        with ProcessPoolExecutor(max_workers=_pool.workers,
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_run_pooled, job) for job in jobs]
+            outcomes = []
+            for n, future in enumerate(futures, start=1):
+                outcomes.append(future.result())
+                if progress:
+                    progress(n, len(jobs), jobs[n - 1].folder)
+            return outcomes
+    finally:
+        _pool = None
+
+
+class Pool:
+    """What the workers of a pool of course builds know of each other: how many jobs have
+    started and finished. Once every job has started, a worker without one is idle for
+    good; its core is lent to the courses still being built, whose work it can share
+    (parallel.share), so that the last courses do not run alone on one core each."""
+
+    def __init__(self, workers: int, jobs: int):
+        import multiprocessing
+        self.workers, self.jobs = workers, jobs
+        self.counts = multiprocessing.get_context("fork").Array("i", 2)  # started, finished
+
+    def lent(self) -> int:
+        started, finished = self.counts[0], self.counts[1]
+        if started < self.jobs:
+            return 0            # an idle worker is about to take the next job
+        running = max(started - finished, 1)
+        return (self.workers - running) // running
+
+    def count(self, slot: int) -> None:
+        with self.counts.get_lock():
+            self.counts[slot] += 1
+
+
+_pool: Pool | None = None
+
+
+def _run_pooled(job: Job) -> Outcome:
+    """run(job) in a worker of the pool."""
+    from . import parallel
+    assert _pool is not None
+    _pool.count(0)
+    parallel.lend(_pool.lent)
+    try:
+        return run(job)
+    finally:
+        parallel.lend(None)
+        _pool.count(1)

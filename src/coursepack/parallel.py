@@ -7,7 +7,8 @@ pickled; the parent works from the head until the two meet. The answer is the li
 loop would give: each piece is computed from what the parent held when it forked, and
 anything a piece reports travels with its result. Should the child fail in any way, the
 parent computes the child's part itself, so a build never depends on it. Sharing is off
-unless a command turns it on (`build` for a lone course, `validate`); a process with threads
+unless a command turns it on (`build` for a lone course, or for the last courses of a
+parallel build, `validate`); a process with threads
 (the preview) never forks, nor does one on a system other than Linux, where forking without
 exec is not dependable.
 """
@@ -27,6 +28,7 @@ R = TypeVar("R")
 
 _processes = 1
 _child_working = False       # a child of share() is at work, or this is one: no other fork
+_lent: Callable[[], int] | None = None     # processes lent now by idle workers of a pool
 
 
 @contextmanager
@@ -40,9 +42,16 @@ def allowed(processes: int):
         _processes = before
 
 
+def lend(lent: Callable[[], int] | None) -> None:
+    """In a worker of a pool of course builds: lent() tells how many processes the pool's
+    idle workers lend this course now (see buildjob.Pool)."""
+    global _lent
+    _lent = lent
+
+
 def available() -> int:
     """How many processes (or threads) the work of one course may keep busy."""
-    return _processes
+    return _processes + (_lent() if _lent is not None else 0)
 
 
 def cores() -> int:
@@ -126,7 +135,7 @@ def share(compute: Callable[[T], R], items: Sequence[T], weights: Sequence[float
     and which this process may then never need to set up at all."""
     global _child_working
     work = sum(weights) if weights is not None else len(items)
-    if (_processes < 2 or _child_working or len(items) < (1 if aside else 3) or work < minimum
+    if (available() < 2 or _child_working or len(items) < (1 if aside else 3) or work < minimum
             or not sys.platform.startswith("linux") or threading.active_count() > 1):
         return [compute(item) for item in items]
     import mmap
