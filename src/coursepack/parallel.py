@@ -1,6 +1,6 @@
 """One course's independent pieces of work (lessons to read, lessons to parse, reference
-entries to write) shared with a forked child process, so that a single course's build uses a
-second core.
+entries to write, sections of the page) shared with a forked child process, so that a single
+course's build uses a second core.
 
 The child works from the tail of the list towards the head and sends its results back
 pickled; the parent works from the head until the two meet. The answer is the list a plain
@@ -8,9 +8,8 @@ loop would give: each piece is computed from what the parent held when it forked
 anything a piece reports travels with its result. Should the child fail in any way, the
 parent computes the child's part itself, so a build never depends on it. Sharing is off
 unless a command turns it on (`build` for a lone course, or for the last courses of a
-parallel build, `validate`); a process with threads
-(the preview) never forks, nor does one on a system other than Linux, where forking without
-exec is not dependable.
+parallel build; `validate`); a process with threads (the preview) never forks, nor does one
+on a system other than Linux, where forking without exec is not dependable.
 """
 
 from __future__ import annotations
