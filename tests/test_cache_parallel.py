@@ -703,8 +703,18 @@ def test_the_last_courses_of_a_parallel_build_share_their_work(tmp_path, cli, mo
     if not in_own_process(request):
         return
     import sys
+    import time
 
-    from coursepack import bibliography, markdown, render
+    from coursepack import bibliography, buildjob, markdown, render
+    real_run = buildjob.run
+
+    def run(job):          # the third course starts its work once the other two are done
+        deadline = time.monotonic() + 60
+        while (job.folder.name == "c2" and buildjob._pool is not None
+               and buildjob._pool.counts[1] < 2 and time.monotonic() < deadline):
+            time.sleep(0.01)
+        return real_run(job)
+    monkeypatch.setattr(buildjob, "run", run)
     from coursepack.load import course as course_loader
     monkeypatch.setattr(course_loader, "SHARED_LESSONS", 2)   # the example is small
     monkeypatch.setattr(markdown, "SHARED_LESSONS", 2)
