@@ -697,6 +697,8 @@ from coursepack.diagnostics import Report
 from coursepack.load import course as course_loader
 from coursepack.pipeline import check, package
 forks = []
+if sys.argv[1] == "sorted-first":    # the list sorted before any entry is written
+    bibliography._shows_numbers = lambda style: True
 if sys.argv[1] == "shared":      # a forked child shares every stage, however small the course
     sharing = parallel.allowed(2)
     sharing.__enter__()
@@ -734,8 +736,9 @@ MEMO_STYLES = ["cite-them-right-harvard", "apa", "ieee", "vancouver", "chicago",
 def test_citeproc_memo_tables_change_no_output(tmp_path):
     """The example course and a generated one (40 references of three types, over 50
     citations), written in nine styles (author-date, numeric and note styles), give
-    byte-identical pages with and without the memo tables, and with a second process
-    sharing the lessons and the entries."""
+    byte-identical pages with and without the memo tables, with a second process
+    sharing the lessons and the entries, and with the reference list sorted before its
+    entries are written rather than beside them."""
     import json
     import subprocess
     import sys
@@ -745,7 +748,7 @@ def test_citeproc_memo_tables_change_no_output(tmp_path):
     script = tmp_path / "render.py"
     script.write_text(_RENDER_IN_STYLES, encoding="utf-8")
     results = {}
-    for mode in ("plain", "memo", "shared"):
+    for mode in ("plain", "memo", "shared", "sorted-first"):
         done = subprocess.run([sys.executable, str(script), mode, f"{EXAMPLE},{generated}",
                                *MEMO_STYLES], capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr
@@ -753,7 +756,7 @@ def test_citeproc_memo_tables_change_no_output(tmp_path):
     # shared: lessons read and parsed and entries written, in each course and style
     assert results["shared"]["forks"] == 3 * 2 * len(MEMO_STYLES)
     results = {mode: r["pages"] for mode, r in results.items()}
-    assert results["plain"] == results["memo"] == results["shared"]
+    assert results["plain"] == results["memo"] == results["shared"] == results["sorted-first"]
     memo = results["memo"]
     assert len(memo) == 2 * len(MEMO_STYLES)
     assert all(r["cites"] >= 6 and r["entries"] >= 8 for r in memo.values())

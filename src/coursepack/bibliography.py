@@ -226,16 +226,20 @@ def render(course: Course, listed: list[Reference], uses: list[Cite]
         rest = [k for k in ids if k not in cited]
         if rest:
             bib.register(Citation([CitationItem(ids[k]) for k in rest]))
-        bib.sort()
+        # Each entry is written on its own, so only its number (citation-number) can depend
+        # on the list's order. Without numbers, the entries are written in the order cited
+        # while the list is sorted, with the citations (which link to its anchors).
+        sort_later = not style_info.numeric and not _shows_numbers(style)
+        if not sort_later:
+            bib.sort()
     keys_by_id = {v: k for k, v in ids.items()}
-    order = [keys_by_id[item.key] for item in bib.items]
+    pending = list(bib.items)          # the entries to write, in this order
 
     lesson_lists: dict[str, list[str]] = {}
     for cite in uses:
         keys = lesson_lists.setdefault(cite.lesson_id, [])
         keys.extend(i.key for i in cite.cluster.items if i.key not in keys)
     own = {lesson.id for lesson in course.lessons if lesson.reference_list}
-    anchors = _anchors(course, order, {k: v for k, v in lesson_lists.items() if k in own})
 
     def entry(item) -> tuple[str, str]:
         """One entry of the list, as its label (numeric styles) and its text."""
@@ -247,9 +251,14 @@ def render(course: Course, listed: list[Reference], uses: list[Cite]
             body = _protect(refs[key].raw)
         return _finish(label), _finish(body, True, inside)
 
-    def write_citations() -> list[Markup]:
-        """Every citation, in the order written: a style may word a later one by the
-        earlier ones ('ibid.'), so they are written in one process."""
+    def write_citations() -> tuple[list[str], dict, list[Markup]]:
+        """The list's order and anchors, then every citation, in the order written: a style
+        may word a later one by the earlier ones ('ibid.'), so they are written in one
+        process."""
+        if sort_later:
+            bib.sort()
+        order = [keys_by_id[item.key] for item in bib.items]
+        anchors = _anchors(course, order, {k: v for k, v in lesson_lists.items() if k in own})
         seen: dict = {}
         out = []
         for cite in uses:
@@ -259,13 +268,13 @@ def render(course: Course, listed: list[Reference], uses: list[Cite]
                      for i in cluster.items}
             out.append(_cite_html(bib, style, style_info.numeric, cluster, hrefs,
                                   citation, refs, ids, items, inside, seen))
-        return out
+        return order, anchors, out
 
     # The entries may be shared with a second process (parallel.share); the citations are
     # one piece, right after the first entry, so this process takes it first. They count as
     # the work of about half an entry each towards the threshold for sharing.
-    at = min(1, len(bib.items))      # after the first entry, which is written before a fork
-    work = [*bib.items[:at], _CITATIONS, *bib.items[at:]]
+    at = min(1, len(pending))        # after the first entry, which is written before a fork
+    work = [*pending[:at], _CITATIONS, *pending[at:]]
     distinct = len({(cite.cluster.items, cite.cluster.in_text) for cite in uses})
     weights = [1.0 if task is not _CITATIONS else distinct / 2 for task in work]
     with warnings.catch_warnings():      # a forked child keeps the filter it was made with
@@ -273,10 +282,11 @@ def render(course: Course, listed: list[Reference], uses: list[Cite]
         done = parallel.share(
             lambda task: write_citations() if task is _CITATIONS else entry(task),
             work, weights, minimum=SHARED_ENTRIES)
-    written = done.pop(at)
+    order, anchors, written = done.pop(at)
     for cite, html in zip(uses, written):
         cite.html = html
-    entries = {key: (Markup(label), Markup(body)) for key, (label, body) in zip(order, done)}
+    entries = {keys_by_id[item.key]: (Markup(label), Markup(body))
+               for item, (label, body) in zip(pending, done)}
 
     lists = {}
     for lesson_id, keys in lesson_lists.items():
@@ -287,6 +297,13 @@ def render(course: Course, listed: list[Reference], uses: list[Cite]
     page = ReferencesPage("References", [ListEntry(k, anchors[(REFERENCES_ID, k)], *entries[k])
                                          for k in order], style_info.title)
     return lists, page
+
+
+def _shows_numbers(style) -> bool:
+    """Whether the style writes a work's number anywhere (citation-number), which depends on
+    the reference list's order."""
+    return bool(style.root.xpath("//cs:*[@variable='citation-number']",
+                                 namespaces={"cs": "http://purl.org/net/xbiblio/csl"}))
 
 
 def _anchors(course: Course, order: list[str], lists: dict[str, list[str]]
