@@ -100,7 +100,7 @@ def package(checked: Checked, target_name: str, report: Report,
             deflate: bool = False) -> dict | None:
     """Every file of one target's package, in memory (package path -> bytes). `standard`
     overrides the runtime's mode (the preview runs the web runtime); with deflate, the files
-    come deflated for the zip, by a second thread (render.render_pages)."""
+    come deflated for the zip, by other threads (render.render_pages)."""
     from .package import TARGETS
     from .render import render_pages
     target = TARGETS[target_name]
@@ -124,7 +124,7 @@ def build(checked: Checked, targets: list[str], out_dir: Path, report: Report,
     written = []
     for name in targets or course.targets:
         target = TARGETS[name]
-        # a second thread only where the course may use a second core (not with -j 1)
+        # deflating threads only where the course may use a second core (not with -j 1)
         entries = package(checked, name, report, control_files,
                           deflate=parallel.available() > 1)
         if entries is None:
