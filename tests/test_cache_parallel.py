@@ -750,6 +750,30 @@ def test_the_last_courses_of_a_parallel_build_share_their_work(tmp_path, cli, mo
         assert digest(tmp_path / "one" / name) == digest(tmp_path / "two" / name)
 
 
+def test_a_parallel_build_elsewhere_than_linux_lends_no_cores(tmp_path, cli, monkeypatch):
+    """Only where workers are forked do they inherit the pool that lends cores; elsewhere
+    the pool runs each course on its own, as before."""
+    import sys
+
+    from coursepack import buildjob
+    for name in ("alpha", "beta", "gamma"):
+        write_course(tmp_path / "courses" / name,
+                     dict(MINIMAL, **{"course.yaml": MINIMAL["course.yaml"].replace(
+                         "id: tiny", f"id: {name}")}))
+    pools = []
+    real_pool = buildjob.Pool
+    monkeypatch.setattr(buildjob, "Pool", lambda *a: pools.append(a) or real_pool(*a))
+    monkeypatch.setattr(sys, "platform", "darwin")
+    result = cli("build", tmp_path / "courses", "--out", tmp_path / "out", "-j", "2")
+    assert result.exit_code == 0, result.output
+    assert pools == [] and outputs(tmp_path / "out") == [
+        "alpha-scorm12.zip", "beta-scorm12.zip", "gamma-scorm12.zip"]
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert cli("build", tmp_path / "courses", "--out", tmp_path / "again", "-j", "2"
+               ).exit_code == 0
+    assert pools == [(2, 3)]
+
+
 def test_a_container_cpu_quota_bounds_the_default_number_of_processes(tmp_path, monkeypatch):
     """-j defaults to the CPUs the process may use: its affinity, and no more than the
     tightest CFS quota of its control groups or their parents (v2 cpu.max, v1

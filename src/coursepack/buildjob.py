@@ -106,15 +106,20 @@ def _run_all(jobs: list[Job], workers: int, progress) -> list[Outcome]:
             outcomes.append(run(job))
         return outcomes
     import multiprocessing
+    import sys
     from concurrent.futures import ProcessPoolExecutor
 
     from . import pipeline  # noqa: F401 - imported once here, before the workers fork
     global _pool
-    _pool = Pool(min(workers, len(jobs)), len(jobs))     # the workers inherit it
+    workers = min(workers, len(jobs))
+    # Cores are lent where the workers are forked (and so inherit the pool), as on Linux,
+    # the one system where a course's work is shared at all (parallel.share).
+    lending = sys.platform.startswith("linux")
+    _pool = Pool(workers, len(jobs)) if lending else None
     try:
-        with ProcessPoolExecutor(max_workers=_pool.workers,
-                                 mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_run_pooled, job) for job in jobs]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(
+                "fork" if lending else None)) as pool:
+            futures = [pool.submit(_run_pooled if lending else run, job) for job in jobs]
             outcomes = []
             for n, future in enumerate(futures, start=1):
                 outcomes.append(future.result())
