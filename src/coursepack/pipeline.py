@@ -33,18 +33,19 @@ def check(folder: Path, report: Report, for_build: bool = True) -> Checked:
     # any, parses its part of the lessons; so do, for a build, the reading of the citation
     # style and what packaging needs first.
     checks: list[Report] = []
-    videos: list = [None]
+    videos = None
 
     def check_course():
         checks.append(Report())
         validate.check_course(course, checks[0])
 
     def meanwhile():
+        nonlocal videos
         check_course()
         if for_build and course.references and course.citation_style is not None:
             _prepare_citing(course)
         if for_build:
-            videos[0] = _prepare_packaging(course)
+            videos = _prepare_packaging(course)
 
     # A build has packaging to prepare meanwhile: the lessons may be parsed aside (see
     # process_lessons); the quizzes' texts are worked out with them (quizzes.draft).
@@ -57,7 +58,7 @@ def check(folder: Path, report: Report, for_build: bool = True) -> Checked:
     if valid:   # the quizzes are sound: their texts get the lessons' checks, whatever those found
         quizzes.attach(course, bodies, report)
     checked = Checked(folder, course, bodies, ok=report.errors == errors_before,
-                      videos=videos[0])
+                      videos=videos)
     if checked.ok and (course.root / "templates").is_dir():
         # The course overrides templates: render once, in memory, so that template errors
         # are found by `validate` too, not only by `build`.

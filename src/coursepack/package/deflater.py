@@ -66,13 +66,24 @@ class Deflated(bytes):
     crc: int
 
 
+class _Fed:
+    """A file being fed: its blocks so far, their streams (filled in by the threads)."""
+
+    __slots__ = ("blocks", "parts", "crc", "whole")
+
+    def __init__(self) -> None:
+        self.blocks = Blocks()
+        self.parts: list[bytes | None] = []
+        self.crc = 0
+        self.whole = False          # its last piece was fed
+
+
 class Deflater:
     """Files fed whole or in pieces; their blocks deflated by `threads` threads."""
 
     def __init__(self, threads: int = 1) -> None:
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
-        # name -> [blocks, parts (one per block, filled in by a thread), CRC, fed whole]
-        self._files: dict[str, list] = {}
+        self._files: dict[str, _Fed] = {}
         self._threads = [threading.Thread(target=self._run, name="deflater", daemon=True)
                          for _ in range(max(threads, 1))]
         for thread in self._threads:
@@ -80,18 +91,17 @@ class Deflater:
 
     def feed(self, name: str, piece: bytes, last: bool = True) -> None:
         """The next piece of a file (a whole file by default)."""
-        state = self._files.get(name)
-        if state is None:
-            state = self._files[name] = [Blocks(), [], 0, False]
-        blocks, parts = state[0], state[1]
-        state[2] = zlib.crc32(piece, state[2])
-        jobs = blocks.add(piece)
+        fed = self._files.get(name)
+        if fed is None:
+            fed = self._files[name] = _Fed()
+        fed.crc = zlib.crc32(piece, fed.crc)
+        jobs = fed.blocks.add(piece)
         if last:
-            jobs.append(blocks.end())
-            state[3] = True
+            jobs.append(fed.blocks.end())
+            fed.whole = True
         for job in jobs:
-            parts.append(None)
-            self._jobs.put((parts, len(parts) - 1, job))
+            fed.parts.append(None)
+            self._jobs.put((fed.parts, len(fed.parts) - 1, job))
 
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:
@@ -105,8 +115,8 @@ class Deflater:
             self._jobs.put(None)
         for thread in self._threads:
             thread.join()
-        for name, (_, parts, crc, whole) in self._files.items():
+        for name, fed in self._files.items():
             data = files.get(name)
-            if whole and data is not None and zlib.crc32(data) == crc:
+            if fed.whole and data is not None and zlib.crc32(data) == fed.crc:
                 deflated = files[name] = Deflated(data)
-                deflated.stream, deflated.crc = b"".join(parts), crc
+                deflated.stream, deflated.crc = b"".join(fed.parts), fed.crc
