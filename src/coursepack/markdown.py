@@ -72,7 +72,8 @@ def process_lessons(course: Course, report: Report, cite: bool = True,
                     meanwhile: Callable[[], object] | None = None,
                     aside: bool = False) -> dict[str, LessonBody]:
     """Parse every lesson once; report problems; return the HTML body of each lesson.
-    With cite False, citations are checked but not formatted. meanwhile: as in
+    With cite False, citations are checked but not formatted, and unless the results are
+    kept for a later build (units.remembering), no HTML is written. meanwhile: as in
     units.run_each.
 
     Lessons are parsed in a second process from SHARED_LESSONS of them. With aside, while
@@ -83,7 +84,9 @@ def process_lessons(course: Course, report: Report, cite: bool = True,
     by_path = {lesson.path: lesson for lesson in course.lessons}
     links = units.links(course)
     lessons = course.lessons
-    work = [(lesson.path, lambda own, lesson=lesson: _process(lesson, course, by_path, own))
+    html = cite or units.remembering()
+    work = [(lesson.path,
+             lambda own, lesson=lesson: _process(lesson, course, by_path, own, html))
             for lesson in lessons]
     aside = aside and not _md.cache_info().currsize
     made = units.run_each("markdown", work, report, extra=links,
@@ -176,7 +179,7 @@ _CONTAINERS = ("blockquote_open", "list_item_open")   # blocks that hold blocks
 
 
 def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
-             report: Report) -> LessonBody:
+             report: Report, html: bool = True) -> LessonBody:
     md = _md()
     tokens = md.parse(lesson.markdown)
     limit = md.options["maxNesting"]
@@ -227,10 +230,10 @@ def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
                         _locate(lesson, token.map, child.content.split("\n")[0])))
     body.cite_mark = f"\ue041{os.urandom(8).hex()}:"     # text no author can have written
     env = {"cite": lambda n: f"{body.cite_mark}{n}\ue040"}
-    if body.raw_html and not course.allow_raw_html:
-        body.html = _render_filtered(tokens, env)
-    else:
-        body.html = md.renderer.render(tokens, md.options, env)
+    if html:                   # (validate, with no cache to fill, reads no HTML)
+        filtered = body.raw_html and not course.allow_raw_html
+        body.html = (_render_filtered(tokens, env) if filtered
+                     else md.renderer.render(tokens, md.options, env))
     if lesson.quiz is not None:      # here: the process that parses has the parser made
         from .quizzes import draft
         body.quiz_draft = draft(lesson, course, body)
