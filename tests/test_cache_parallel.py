@@ -576,6 +576,56 @@ def test_work_set_aside_is_all_done_by_the_child(monkeypatch, request):
     assert len(forks) == 3 and all(_reaped(pid) for pid in forks)
 
 
+def test_ready_work_forks_before_its_first_piece(monkeypatch, request):
+    """Work that needs no set-up (ready) has its child forked before the first piece: this
+    process runs meanwhile() first and the first piece after it. Otherwise the first piece
+    comes first, computed before the fork."""
+    if not in_own_process(request):
+        return
+    from coursepack import parallel
+    here = os.getpid()
+    forks = _counting_forks(monkeypatch)
+    with parallel.allowed(2):
+        for ready in (True, False):
+            seen = []                    # this process's own record of what it did, in order
+
+            def piece(x):
+                if os.getpid() == here:
+                    seen.append(x)
+                time.sleep(0.01)
+                return x
+            assert parallel.share(piece, list(range(6)), ready=ready,
+                                  meanwhile=lambda: seen.append("meanwhile")) == list(range(6))
+            assert seen[:2] == (["meanwhile", 0] if ready else [0, "meanwhile"]), ready
+    assert len(forks) == 2 and all(_reaped(pid) for pid in forks)
+
+
+def test_validate_without_a_cache_writes_no_html(tmp_path, cli, monkeypatch):
+    """`validate` with no cache to fill checks the lessons without writing their HTML (quiz
+    texts are still written: that is how they are checked), and says what it says with a
+    cache."""
+    from markdown_it.renderer import RendererHTML
+
+    course = tmp_path / "course"
+    shutil.copytree(EXAMPLE, course)
+    (course / "lessons" / "leading-with-hope.md").write_text(
+        "---\ntitle: Hope\n---\n# Too high\n\n[gone](missing.md) <b>raw</b>\n")
+    monkeypatch.chdir(tmp_path)
+    assert cli("build", course).exit_code == 1              # fills ./build/.cache
+    cached = cli("validate", course)
+    shutil.rmtree(tmp_path / "build")
+    real = RendererHTML.render
+
+    def render(self, tokens, options, env):     # a lesson's body has a place for citations
+        assert "cite" not in env, "a lesson's HTML was written"
+        return real(self, tokens, options, env)
+    monkeypatch.setattr(RendererHTML, "render", render)
+    fresh = cli("validate", course)
+    assert fresh.exit_code == cached.exit_code == 1
+    assert fresh.output == cached.output
+    assert "heading-h1" in fresh.output and "missing.md" in fresh.output
+
+
 def test_no_process_forks_while_sharing(request):
     """Work shared by a piece that is itself shared stays in the process that has it: the
     parent forks one child at a time, and a child never forks."""

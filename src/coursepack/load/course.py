@@ -23,17 +23,18 @@ def text_of(mapping, key: str, default: str = "") -> str:
     return value if isinstance(value, str) else default
 
 
-def read_any_lesson(path: Path, root: Path, report: Report) -> Lesson | None:
-    """A lesson of whatever kind its file is: a quiz in YAML or GIFT, else Markdown."""
-    suffix = path.suffix.lower()       # each reader is imported when first needed
+def reader_of(path: Path) -> Callable[[Path, Path, Report], Lesson | None]:
+    """The reader of a lesson file of path's kind: a quiz in YAML or GIFT, else Markdown.
+    Each reader is imported when first asked for."""
+    suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         from .quiz import read_quiz_file
-        return read_quiz_file(path, report)
+        return lambda path, root, report: read_quiz_file(path, report)
     if suffix == ".gift":
         from .gift import read_gift_file
-        return read_gift_file(path, report)
+        return lambda path, root, report: read_gift_file(path, report)
     from .lesson import read_lesson
-    return read_lesson(path, root, report)
+    return read_lesson
 
 
 def _lesson_paths(doc, folder: Path, report: Report) -> dict[int, list[Path]]:
@@ -101,9 +102,13 @@ def load_course(folder: Path, report: Report,
         if prepare_next is not None:
             prepare_next()
 
+    # The readers are imported here, so a second process that shares the reading starts
+    # before the first lesson (ready), which is often the one with a long transcript.
+    readers = [reader_of(path) for path in paths]
     read = dict(zip(paths, units.run_each(
-        "read", [(path, lambda own, path=path: read_any_lesson(path, folder, own))
-                 for path in paths], report, minimum=SHARED_LESSONS, meanwhile=meanwhile)))
+        "read", [(path, lambda own, path=path, reader=reader: reader(path, folder, own))
+                 for path, reader in zip(paths, readers)], report, minimum=SHARED_LESSONS,
+        meanwhile=meanwhile, ready=True)))
     if not references:                     # read in this process alone
         references.update(course_references(doc, folder, report))
     modules: list[Module] = []
