@@ -417,6 +417,24 @@ def test_citation_forms_in_harvard(tmp_path):
     assert 'id="refs-two"' not in html
 
 
+def test_citations_without_authors_read_again_only_their_own_works(tmp_path, monkeypatch):
+    """A citation that leaves its authors out ('@garcia2017 argues', '[-@nhs2022]') has
+    its own works read again with a stand-in author, and only those: reading the whole list
+    again for each one made a course with hundreds of them take seconds more."""
+    from citeproc.source.json import CiteProcJSON
+    read = []
+    real = CiteProcJSON.__init__
+
+    def counting(self, json_data):
+        read.append(len(json_data))
+        real(self, json_data)
+    monkeypatch.setattr(CiteProcJSON, "__init__", counting)
+    html = built_page(citing_course(tmp_path, references_page="all"))
+    assert citations_in(html)[2:4] == ["García (2017, chap. 2)", "(2022)"]
+    listed = len(entries(html))
+    assert listed > 2 and sorted(read) == [0, 0, 1, 1, listed], read
+
+
 def test_numeric_style_ieee(tmp_path):
     html = built_page(citing_course(tmp_path, "ieee"))
     assert citations_in(html) == ["[1, pp. 146–7]", "see [2], [3]", "García [4, Ch. 2]",

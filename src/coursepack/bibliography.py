@@ -367,18 +367,22 @@ def _cite_html(bib, style, numeric: bool, cluster: Cluster, hrefs: dict[str, str
 
 def _without_authors(style, items, ids, keys: list[str], citation, bib) -> str:
     """The citation with the named items' authors left out, as '(2019, p. 4)': the items are
-    rendered with a stand-in name that is then removed with its delimiter."""
+    rendered with a stand-in name that is then removed with its delimiter. Only they are read
+    again; every other work is the bibliography's own, as read once."""
     from citeproc import CitationStylesBibliography
     from citeproc.source.json import CiteProcJSON
 
     wanted = {ids[k] for k in keys}
-    variant = []
+    variants = []
     for item in items:
         if item["id"] in wanted:
             item = dict(item, author=[{"literal": _NO_AUTHOR}])
             item.pop("editor", None)
-        variant.append(item)
-    scratch = CitationStylesBibliography(style, CiteProcJSON(variant), FORMATTER)
+            variants.append(item)
+    source = CiteProcJSON([])
+    source.update(bib.source)
+    source.update(CiteProcJSON(variants))
+    scratch = CitationStylesBibliography(style, source, FORMATTER)
     scratch.register(citation)
     scratch.keys, scratch.items = list(bib.keys), list(bib.items)
     text = str(scratch.cite(citation, lambda item: None))
