@@ -3,7 +3,7 @@
     python bench/make_course.py OUT_DIR [--scale 1.0]
 
 At scale 1: 250 lessons in 25 modules, a 2-hour transcript of about 1,500 cues, 250 quiz
-questions of every type, 400 references and citations throughout.
+questions of every type, 400 references and citations throughout, in every form.
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ WORDS = ("care leadership team practice support people service system change lea
          "strength compassion network colleague resident hope evidence review goal "
          "design meeting training skill value culture listen share decide improve").split()
 TYPES = ("single", "multiple", "true-false", "fill-in", "numeric", "matching", "ordering")
+# citations in every form a lesson may write them in (docs/course-format.md), in turn
+CITATION_FORMS = ("[@{ref}]", "[@{ref}, p. {page}]", "as @{ref} argues.",
+                  "[see @{ref}; @{other}]", "[-@{ref}, pp. {page}-{page}0]")
 
 
 def sentence(rng: random.Random, n: int) -> str:
@@ -99,8 +102,12 @@ def generate(out: Path, scale: float = 1.0, seed: int = 7) -> Path:
             body = []
             for s in range(3):
                 ref = refs[cited % len(refs)]["id"]
+                other = refs[(cited + 7) % len(refs)]["id"]
+                form = CITATION_FORMS[cited % len(CITATION_FORMS)]
                 cited += 1
-                body.append(f"## Part {s + 1}\n\n{paragraph(rng)} [@{ref}]\n\n- {sentence(rng, 6)}\n"
+                citation = form.format(ref=ref, other=other, page=cited % 90 + 1)
+                body.append(f"## Part {s + 1}\n\n{paragraph(rng)} {citation}\n\n"
+                            f"- {sentence(rng, 6)}\n"
                             f"- {sentence(rng, 7)}\n\n> {sentence(rng, 14)}\n")
             front = f"---\ntitle: {sentence(rng, 5).rstrip('.')}\nminutes: {rng.randint(3, 12)}\n"
             if m == 0 and k == 0:
