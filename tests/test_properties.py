@@ -366,3 +366,24 @@ def test_plain_quiz_text_renders_as_the_parser_would(text, inline):
     tokens = md.parseInline(text, {}) if inline else md.parse(text, {})
     parsed = md.renderer.render(tokens, md.options, {}).strip()
     assert markdown.render_fragment(text, None, None, None, None, None, inline) == parsed
+
+
+# ---- BibTeX values: text with nothing LaTeX would change skips the decoder --------------
+
+LATEX_TEXT = st.text(max_size=30) | st.text(
+    alphabet="Aaé 1,.;:?!'\"-–`~{}$%&#^_\\\n\t", max_size=24)
+
+
+@settings(max_examples=600, deadline=None)
+@given(LATEX_TEXT)
+def test_text_the_latex_check_passes_decodes_as_it_is(text):
+    """references._LATEX finds everything LaTeX decoding may change (both decoders a .bib
+    file's values and names go through); text without it is kept as it is, undecoded."""
+    from bibtexparser.middlewares import LatexDecodingMiddleware
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    from coursepack.load.references import _LATEX
+    if _LATEX.search(text):
+        return
+    for decoder in (LatexDecodingMiddleware()._decoder, LatexNodes2Text()):
+        assert decoder.latex_to_text(text) == text

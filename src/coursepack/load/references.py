@@ -299,6 +299,10 @@ _BIB_EXTRA = {"series": "collection-title", "note": "note", "isbn": "ISBN", "iss
 
 MAX_BIB_FIELD = 20_000   # characters: LaTeX decoding time grows faster than the text
 _RUN_ON = lazyre.compile(r"\n\s*([A-Za-z][\w-]*)\s*=")
+# What LaTeX decoding may change: text without any of it is decoded as it is (a property
+# test holds pylatexenc to this), so it is not decoded, which for most values of a
+# BibTeX file saves setting up a LaTeX parser: most of the time of reading one.
+_LATEX = lazyre.compile(r"[\\{}$~%&`]|''|--")
 
 
 def _read_bibtex(text: str, source: Source, report: Report) -> list[Reference]:
@@ -308,12 +312,21 @@ def _read_bibtex(text: str, source: Source, report: Report) -> list[Reference]:
 
     import logging
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
+
+    class LatexDecoding(mw.LatexDecodingMiddleware):
+        """bibtexparser's LaTeX decoding, skipped for values with nothing to decode."""
+
+        def _transform_python_value_string(self, python_string: str) -> tuple[str, str]:
+            if not _LATEX.search(python_string):
+                return python_string, ""
+            return super()._transform_python_value_string(python_string)
+
     lines = text.split("\n")
     try:
         library = bibtexparser.parse_string(text, append_middleware=[
             mw.SeparateCoAuthors(), mw.SplitNameParts()])
         _check_bib_fields(library, lines, source, report)
-        for middleware in (mw.LatexDecodingMiddleware(), mw.MonthIntMiddleware(True)):
+        for middleware in (LatexDecoding(), mw.MonthIntMiddleware(True)):
             library = middleware.transform(library)
     except Exception as exc:  # noqa: BLE001 - the parser's own failures become a diagnostic
         report.error("reference-syntax", f"cannot read the BibTeX file: {shorten(exc, 200)}",
@@ -384,7 +397,8 @@ def _latex():
 def _bib_name_part(words: list[str]) -> str:
     text = " ".join(words)
     try:
-        text = _latex().latex_to_text(text)
+        if _LATEX.search(text):
+            text = _latex().latex_to_text(text)
     except Exception:  # noqa: BLE001 - keep the name as written rather than fail
         pass
     return _bib_text(text)
