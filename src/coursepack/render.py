@@ -241,8 +241,10 @@ def _sections_apart(env: Environment, course: Course, bodies: dict[str, LessonBo
         keys = [cache.digest(encode((lesson, module.title, videos.get(lesson.id),
                                      bodies[lesson.id], course.language)))
                 for module, lesson in pairs]
+    # ready: the template is compiled, so a second process starts before the first section,
+    # often the longest (a video's transcript)
     written = units.run_each("section", [writer(*pair) for pair in pairs], None, extra=keys,
-                             minimum=SHARED_SECTIONS)
+                             minimum=SHARED_SECTIONS, ready=True)
     return {lesson.id: Markup(text) for (_, lesson), text in zip(pairs, written)}
 
 
