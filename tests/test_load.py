@@ -95,6 +95,32 @@ def test_missing_lesson_file_suggests_a_close_name(tmp_path):
     assert d.code == "missing-file" and d.hint == "did you mean 'two.md'?"
 
 
+def test_many_missing_files_list_their_folder_once_and_see_files_added(tmp_path,
+                                                                      monkeypatch):
+    """The hint for a missing file compares it with its folder's names; a course naming
+    thousands of missing files lists each folder once (it took seconds), yet a file added
+    to the folder since is suggested."""
+    import os
+
+    from coursepack.diagnostics import Source
+    from coursepack.load.files import resolve_inside
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "chart.png").write_bytes(b"png")
+    listed = []
+    real_listdir = os.listdir
+    monkeypatch.setattr(os, "listdir", lambda path: listed.append(path) or real_listdir(path))
+    report = Report()
+    for n in range(300):
+        assert resolve_inside(tmp_path, f"images/chrat{n % 3}.png", Source("x.md", n + 1, 1),
+                              report, "image") is None
+    assert len(listed) == 1 and len(report.items) == 300
+    assert {d.hint for d in report.items} == {"did you mean 'chart.png'?"}
+    (tmp_path / "images" / "chrat1.pnj").write_bytes(b"png")
+    report = Report()
+    resolve_inside(tmp_path, "images/chrat1.png", Source("x.md", 1, 1), report, "image")
+    assert report.items[0].hint == "did you mean 'chrat1.pnj'?" and len(listed) == 2
+
+
 @pytest.mark.parametrize("raw, code, line", [
     (b"---\ntitle: ok\n---\nbad \xff byte\n", "bad-encoding", 4),
     (b"\xff\xfe-\x00-\x00", "bad-encoding", 1),

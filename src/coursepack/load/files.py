@@ -66,13 +66,32 @@ def _real(folder: str) -> str:
 
 
 def _nearby_hint(path: Path) -> str:
-    import difflib
     folder = path.parent
-    if not folder.is_dir():
+    try:
+        listed = folder.stat()
+    except OSError:
+        listed = None
+    if listed is None or not stat.S_ISDIR(listed.st_mode):
         return f"the folder '{display_path(folder)}' does not exist either"
-    names = sorted(p.name for p in folder.iterdir())
-    close = difflib.get_close_matches(path.name, names, n=1)
+    return _closest_name(str(folder), listed.st_mtime_ns, path.name)
+
+
+@lru_cache(maxsize=1024)
+def _closest_name(folder: str, version: int, name: str) -> str:
+    """The hint for a missing file: the folder's closest name. A course that names many
+    missing files compares each with the folder's names once, and lists the folder once
+    (version: its modification time, which changes as files come and go)."""
+    import difflib
+    close = difflib.get_close_matches(name, _names_in(folder, version), n=1)
     return f"did you mean '{close[0]}'?" if close else "check the file name"
+
+
+@lru_cache(maxsize=64)
+def _names_in(folder: str, version: int) -> list[str]:
+    try:
+        return sorted(os.listdir(folder))
+    except OSError:
+        return []
 
 
 def read_text(path: Path, report: Report) -> str | None:
