@@ -570,6 +570,19 @@ def test_unknown_citation_with_did_you_mean(tmp_path):
          "did you mean 'west2019'?")]
 
 
+def test_an_unknown_key_cited_again_is_compared_with_the_keys_once(tmp_path, monkeypatch):
+    from coursepack import citations
+    asked = []
+    real = citations.did_you_mean
+    monkeypatch.setattr(citations, "did_you_mean", lambda word, keys: asked.append(word) or
+                        real(word, keys))
+    course = citing_course(tmp_path, **{"lessons/two.md": "---\ntitle: Two\n---\n\n"
+                                        + "[@west2091]\n\n" * 40 + "[@nobody]\n"})
+    found = [d for d in diagnostics_of(course) if d[0] == "unknown-citation"]
+    assert len(found) == 41 and sorted(asked) == ["nobody", "west2091"]
+    assert {d[6] for d in found[:40]} == {"did you mean 'west2019'?"}
+
+
 def test_unknown_citation_without_a_reference_file(tmp_path):
     files = dict(MINIMAL)
     files["lessons/one.md"] = "---\ntitle: One\n---\n\nAs [@someone2020] says.\n"

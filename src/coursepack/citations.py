@@ -232,6 +232,7 @@ def resolve(course: Course, cites: list[Cite], report: Report, render: bool = Tr
         by_key.setdefault(ref.key, ref)
     cited: list[str] = []
     good_uses = []
+    hints: dict[str, str] = {}          # an unknown key is often cited again, as written
     for cite in cites:
         cluster, where = cite.cluster, cite.where
         ok = True
@@ -241,7 +242,9 @@ def resolve(course: Course, cites: list[Cite], report: Report, render: bool = Tr
                     cited.append(item.key)
                 continue
             ok = False
-            hint = did_you_mean(item.key, by_key) or (
+            if item.key not in hints:
+                hints[item.key] = did_you_mean(item.key, by_key)
+            hint = hints[item.key] or (
                 "add the work to the course's reference file" if course.references else
                 "list your references in a file named by 'references:' in course.yaml")
             report.error("unknown-citation", f"no reference has the key '{shorten(item.key)}'",
