@@ -39,6 +39,73 @@ def test_unchanged_course_is_not_rebuilt_and_edits_are(tmp_path, cli):
     assert digest(zip_path) == digest(tmp_path / "clean" / zip_path.name)
 
 
+def _same_as_clean(cli, course, out, clean, zip_name="tiny-scorm12.zip"):
+    """A build into out (reusing its cache) says and makes what a clean build says and
+    makes; returns the kept build's output."""
+    kept = cli("build", course, "--out", out)
+    fresh = cli("build", course, "--out", clean, "--no-cache")
+    assert kept.exit_code == fresh.exit_code, (kept.output, fresh.output)
+    assert kept.output.replace(str(out), "OUT").replace(" (unchanged)", "") == \
+        fresh.output.replace(str(clean), "OUT")
+    if fresh.exit_code == 0:
+        assert digest(out / zip_name) == digest(clean / zip_name)
+    shutil.rmtree(clean, ignore_errors=True)
+    return kept.output
+
+
+def test_files_in_hidden_folders_and_where_links_point_count_as_the_course(tmp_path, cli):
+    """A lesson or image in a hidden folder, and a symbolic link pointed elsewhere (even at a
+    file with the same bytes, or outside the course), change the build as they change a
+    clean one; a file in a version-control folder may not be used at all."""
+    files = dict(MINIMAL)
+    files["course.yaml"] = MINIMAL["course.yaml"].replace("lessons/two.md", ".drafts/two.md")
+    files[".drafts/two.md"] = MINIMAL["lessons/two.md"].replace("(one.md)", "(../lessons/one.md)")
+    files["lessons/one.md"] = MINIMAL["lessons/one.md"] + "\n        ![A chart](pic.png)\n"
+    course = write_course(tmp_path / "course", files)
+    for name in ("a", "b"):
+        (course / name).mkdir()
+        (course / name / "chart.png").write_bytes(b"the same picture")
+    (course / ".img").mkdir()
+    (course / ".img" / "chart.png").write_bytes(b"a hidden picture")
+    (course / "lessons" / "pic.png").symlink_to("../a/chart.png")
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    _same_as_clean(cli, course, out, clean)
+    two = course / ".drafts" / "two.md"
+    edits = [
+        lambda: two.write_text(two.read_text().replace("Back to", "Return to")),
+        lambda: (course / "lessons" / "pic.png").unlink() or
+        (course / "lessons" / "pic.png").symlink_to("../b/chart.png"),       # same bytes
+        lambda: (course / "lessons" / "pic.png").unlink() or
+        (course / "lessons" / "pic.png").symlink_to("../.img/chart.png"),
+        lambda: (course / ".img" / "chart.png").write_bytes(b"another hidden picture"),
+        lambda: (course / "lessons" / "pic.png").unlink() or
+        (course / "lessons" / "pic.png").symlink_to(tmp_path / "elsewhere.png"),
+    ]
+    (tmp_path / "elsewhere.png").write_bytes(b"a hidden picture")
+    for n, edit in enumerate(edits):
+        edit()
+        said = _same_as_clean(cli, course, out, clean)
+        assert "(unchanged)" not in said, n
+    assert "path-outside-course" in said
+    (course / "lessons" / "pic.png").unlink()
+    (course / "lessons" / "pic.png").symlink_to("../.img/chart.png")
+    folder_link = course / "lessons" / "pictures"              # a linked folder, pointed
+    folder_link.symlink_to("../a")                             # elsewhere
+    files_one = (course / "lessons" / "one.md").read_text()
+    (course / "lessons" / "one.md").write_text(files_one + "\n![Again](pictures/chart.png)\n")
+    _same_as_clean(cli, course, out, clean)
+    folder_link.unlink()
+    folder_link.symlink_to("../b")
+    assert "(unchanged)" not in _same_as_clean(cli, course, out, clean)
+
+    (course / ".git").mkdir()
+    (course / ".git" / "chart.png").write_bytes(b"kept by git")
+    (course / "lessons" / "one.md").write_text(files_one + "\n![Git](../.git/chart.png)\n")
+    said = _same_as_clean(cli, course, out, clean)
+    assert "one.md:11:8: error[path-in-vcs-folder]: image '../.git/chart.png' is inside " \
+        "the version-control folder '.git'" in said
+
+
 def test_a_package_changed_since_its_build_is_built_again_without_reading_it_back(
         tmp_path, cli, monkeypatch):
     """Whether the last build's packages are still in place is told by their files' inode,

@@ -132,11 +132,18 @@ def _installed() -> list[str]:
     return names
 
 
+# Folders of version-control systems: left out of a course's digest (they can be large and
+# change at every commit), so a course may not use files in them (load.files).
+VCS_FOLDERS = frozenset((".git", ".hg", ".svn", ".bzr"))
+
+
 def file_digests(folder: Path, exclude: Path | None = None, keep: bool = False
                  ) -> dict[str, str]:
-    """The sha256 of every file of a course folder by relative path, hidden folders and the
-    output folder aside. Read once per process: the build's fingerprint and the per-lesson
-    keys share it. With keep (a course's sources), small files' bytes are kept for
+    """The sha256 of every file of a course folder by relative path, hidden folders
+    included, version-control folders and the output folder aside; a symbolic link also
+    by where it points (a file or folder the build reaches through it is packaged under
+    its real path). Read once per process: the build's fingerprint and the per-lesson keys
+    share it. With keep (a course's sources), small files' bytes are kept for
     source_bytes."""
     folder = folder.resolve()
     skip = exclude.resolve() if exclude else None
@@ -146,16 +153,28 @@ def file_digests(folder: Path, exclude: Path | None = None, keep: bool = False
     out: dict[str, str] = {}
     prefix = os.path.join(folder, "")       # the walk's paths all start with it
     for directory, subdirs, files in os.walk(folder):
-        subdirs[:] = sorted(d for d in subdirs if not d.startswith(".")
+        subdirs[:] = sorted(d for d in subdirs if d not in VCS_FOLDERS
                             and os.path.join(directory, d) != str(skip))
+        for name in subdirs:
+            _add_link(out, os.path.join(directory, name), prefix)
         for name in sorted(files):
             path = os.path.join(directory, name)
+            _add_link(out, path, prefix)
             try:
                 out[path[len(prefix):]] = file_digest(path, keep)
             except OSError:
                 out[path[len(prefix):]] = "?"
     _digests[(folder, skip)] = out
     return out
+
+
+def _add_link(out: dict[str, str], path: str, prefix: str) -> None:
+    """Where a symbolic link points, under its name and a mark no file name has."""
+    if os.path.islink(path):
+        try:
+            out[path[len(prefix):] + "\0link"] = os.readlink(path)
+        except OSError:
+            out[path[len(prefix):] + "\0link"] = "?"
 
 
 def file_digest(path: str | Path, keep: bool = False) -> str:
@@ -217,6 +236,5 @@ def source_bytes(path: Path) -> bytes:
 
 
 def folder_digest(folder: Path, exclude: Path | None = None, keep: bool = False) -> str:
-    """Every file of a folder (names and bytes), hidden folders and the output folder
-    aside."""
+    """Every file of a folder (names, bytes and links), as file_digests has them."""
     return digest(*(x for item in file_digests(folder, exclude, keep).items() for x in item))

@@ -8,7 +8,7 @@ import stat
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
-from ..cache import source_bytes
+from ..cache import VCS_FOLDERS, source_bytes
 from ..diagnostics import Report, Source, display_path, shorten
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
@@ -38,6 +38,12 @@ def resolve_inside(root: Path, ref: str, where: Source, report: Report, what: st
     if str(real) != base and not str(real).startswith(base.rstrip("/") + "/"):
         report.error("path-outside-course", f"{what} '{shown}' points outside the course folder",
                      where, "keep every file the course uses inside its folder")
+        return None
+    tool = next((part for part in real.relative_to(base).parts if part in VCS_FOLDERS), None)
+    if tool is not None:      # left out of the course's digest: an edit there would go unseen
+        report.error("path-in-vcs-folder", f"{what} '{shown}' is inside the version-control "
+                     f"folder '{tool}'", where,
+                     f"move it out of '{tool}': builds leave version-control folders out")
         return None
     try:
         mode = real.stat().st_mode
