@@ -267,6 +267,30 @@ def test_citations_are_written_again_when_what_they_read_changes(tmp_path, cli):
             != before, n
 
 
+def test_a_course_with_the_id_of_another_is_not_built(tmp_path, cli, monkeypatch):
+    """Packages are named by the course id: of two courses with one id, the first is built
+    and the second gets an error, whatever the number of processes (which used to make
+    either one's package, by turns)."""
+    monkeypatch.chdir(tmp_path)
+    first = write_course(tmp_path / "courses" / "a", MINIMAL)
+    files = dict(MINIMAL)
+    files["lessons/one.md"] = MINIMAL["lessons/one.md"] + "\n        Only in b.\n"
+    write_course(tmp_path / "courses" / "b", files)
+    other = dict(MINIMAL)
+    other["course.yaml"] = MINIMAL["course.yaml"].replace("id: tiny", "id: other")
+    write_course(tmp_path / "courses" / "c", other)
+    assert cli("build", first, "--out", "alone").exit_code == 0
+    for jobs in ("1", "2", "3", "2"):
+        done = cli("build", "-j", jobs, "--out", f"out{jobs}")
+        assert done.exit_code == 1, done.output
+        assert "courses/b/course.yaml:1:5: error[duplicate-id]: course id 'tiny' is also " \
+            "the id of another course in this build" in done.output
+        assert "hint: the first use is at courses/a/course.yaml:1:5" in done.output
+        assert outputs(tmp_path / f"out{jobs}") == ["other-scorm12.zip", "tiny-scorm12.zip"]
+        assert digest(tmp_path / f"out{jobs}" / "tiny-scorm12.zip") == \
+            digest(tmp_path / "alone" / "tiny-scorm12.zip")
+
+
 def test_parallel_builds_keep_diagnostics_in_order(tmp_path, cli):
     for name in ("alpha", "beta", "gamma"):
         files = dict(MINIMAL)

@@ -91,10 +91,47 @@ def _run(job: Job) -> Outcome:
 
 def run_all(jobs: list[Job], workers: int, progress=None) -> list[Outcome]:
     """Every job, in parallel processes when there are several; outcomes in job order.
-    With more workers than jobs, each job shares its own work with the spare ones."""
+    With more workers than jobs, each job shares its own work with the spare ones. A course
+    with the id of an earlier one is not built (_same_ids)."""
     from . import parallel
-    with parallel.allowed(workers // max(len(jobs), 1)):
-        return _run_all(jobs, workers, progress)
+    refused = _same_ids(jobs)
+    todo = [job for n, job in enumerate(jobs) if n not in refused]
+    with parallel.allowed(workers // max(len(todo), 1)):
+        done = iter(_run_all(todo, workers, progress))
+    return [refused[n] if n in refused else next(done) for n in range(len(jobs))]
+
+
+def _same_ids(jobs: list[Job]) -> dict[int, Outcome]:
+    """The courses of a build that have the id of an earlier one, each with its error: the
+    packages are named by the id, so the two courses would write over each other's (in a
+    parallel build, in either order)."""
+    if len(jobs) < 2:
+        return {}
+    from .diagnostics import Source, display_path
+    from .load.discover import COURSE_FILE
+    from .load.files import read_text
+    from .load.yamlpos import parse_yaml
+    first: dict[str, Source] = {}
+    refused = {}
+    for n, job in enumerate(jobs):
+        path = job.folder / COURSE_FILE
+        text = read_text(path, Report())
+        doc = parse_yaml(text, Source(display_path(path)), Report()) if text else None
+        data = doc.data if doc is not None else None
+        course_id = data.get("id") if isinstance(data, dict) else None
+        if not isinstance(course_id, str) or not course_id:
+            continue          # the course's own build says what is wrong
+        where = doc.pos(("id",))
+        if course_id.casefold() not in first:
+            first[course_id.casefold()] = where
+            continue
+        report = Report()
+        report.error("duplicate-id", f"course id '{course_id}' is also the id of another "
+                     "course in this build", where,
+                     f"the first use is at {first[course_id.casefold()]}; give each course its "
+                     "own id: it names the course's packages")
+        refused[n] = Outcome(report.sorted(), [])
+    return refused
 
 
 def _run_all(jobs: list[Job], workers: int, progress) -> list[Outcome]:
