@@ -284,11 +284,14 @@ def test_a_course_with_the_id_of_another_is_not_built(tmp_path, cli, monkeypatch
         done = cli("build", "-j", jobs, "--out", f"out{jobs}")
         assert done.exit_code == 1, done.output
         assert "courses/b/course.yaml:1:5: error[duplicate-id]: course id 'tiny' is also " \
-            "the id of another course in this build" in done.output
+            "another course's id" in done.output
         assert "hint: the first use is at courses/a/course.yaml:1:5" in done.output
         assert outputs(tmp_path / f"out{jobs}") == ["other-scorm12.zip", "tiny-scorm12.zip"]
         assert digest(tmp_path / f"out{jobs}" / "tiny-scorm12.zip") == \
             digest(tmp_path / "alone" / "tiny-scorm12.zip")
+    checked = cli("validate")
+    assert checked.exit_code == 1 and "courses/b/course.yaml:1:5: error[duplicate-id]" in \
+        checked.output
 
 
 def test_parallel_builds_keep_diagnostics_in_order(tmp_path, cli):

@@ -92,29 +92,29 @@ def _run(job: Job) -> Outcome:
 def run_all(jobs: list[Job], workers: int, progress=None) -> list[Outcome]:
     """Every job, in parallel processes when there are several; outcomes in job order.
     With more workers than jobs, each job shares its own work with the spare ones. A course
-    with the id of an earlier one is not built (_same_ids)."""
+    with the id of an earlier one is not built (same_ids)."""
     from . import parallel
-    refused = _same_ids(jobs)
+    refused = {n: Outcome(found, []) for n, found in same_ids([j.folder for j in jobs]).items()}
     todo = [job for n, job in enumerate(jobs) if n not in refused]
     with parallel.allowed(workers // max(len(todo), 1)):
         done = iter(_run_all(todo, workers, progress))
     return [refused[n] if n in refused else next(done) for n in range(len(jobs))]
 
 
-def _same_ids(jobs: list[Job]) -> dict[int, Outcome]:
-    """The courses of a build that have the id of an earlier one, each with its error: the
-    packages are named by the id, so the two courses would write over each other's (in a
-    parallel build, in either order)."""
-    if len(jobs) < 2:
+def same_ids(folders: list[Path]) -> dict[int, list[Diagnostic]]:
+    """The courses (by index) that have the id of an earlier one, each with its error: the
+    packages are named by the id, so two such courses built together would write over each
+    other's (in a parallel build, in either order)."""
+    if len(folders) < 2:
         return {}
     from .diagnostics import Source, display_path
     from .load.discover import COURSE_FILE
     from .load.files import read_text
     from .load.yamlpos import parse_yaml
     first: dict[str, Source] = {}
-    refused = {}
-    for n, job in enumerate(jobs):
-        path = job.folder / COURSE_FILE
+    found = {}
+    for n, folder in enumerate(folders):
+        path = folder / COURSE_FILE
         text = read_text(path, Report())
         doc = parse_yaml(text, Source(display_path(path)), Report()) if text else None
         data = doc.data if doc is not None else None
@@ -126,12 +126,12 @@ def _same_ids(jobs: list[Job]) -> dict[int, Outcome]:
             first[course_id.casefold()] = where
             continue
         report = Report()
-        report.error("duplicate-id", f"course id '{course_id}' is also the id of another "
-                     "course in this build", where,
+        report.error("duplicate-id", f"course id '{course_id}' is also another course's id",
+                     where,
                      f"the first use is at {first[course_id.casefold()]}; give each course its "
                      "own id: it names the course's packages")
-        refused[n] = Outcome(report.sorted(), [])
-    return refused
+        found[n] = report.sorted()
+    return found
 
 
 def _run_all(jobs: list[Job], workers: int, progress) -> list[Outcome]:

@@ -86,9 +86,12 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: 
 
     PATH is a course folder, its course.yaml, or a folder of courses (default: ./courses)."""
     from . import cache, parallel, units
+    from .buildjob import same_ids
     from .pipeline import check
     report = Report()
     folders = _course_folders(paths)
+    for found in same_ids(folders).values():
+        report.extend(found)
     default_cache = Path("build") / ".cache"
     cache.use(default_cache if default_cache.is_dir() else None)  # reuse what builds stored
     verbose = ctx.find_root().obj.get("verbose") and not ctx.find_root().obj.get("quiet")
