@@ -8,6 +8,7 @@ import shutil
 import time
 
 from conftest import EXAMPLE, MINIMAL, in_own_process, outputs, write_course
+from test_references import citing_course
 
 
 def digest(path):
@@ -424,6 +425,27 @@ def test_damaged_cache_only_costs_time(tmp_path, cli):
         result = cli("build", course, "--out", out)
         assert result.exit_code == 0, result.output
         assert digest(out / "tiny-scorm12.zip") == digest(tmp_path / "clean" / "tiny-scorm12.zip")
+
+
+def test_a_cache_entry_changed_since_it_was_written_is_not_used(tmp_path, cli):
+    """Each entry carries the digest of its bytes: one changed where it still reads (a
+    flipped letter in a kept lesson, in the kept citations) is a miss, not a wrong package."""
+    course = citing_course(tmp_path)
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    assert cli("build", course, "--out", out).exit_code == 0
+    assert cli("build", course, "--out", clean, "--no-cache").exit_code == 0
+    [name] = [p.name for p in out.glob("*.zip")]
+    for kind, before, after in (("lessons", b"Compassion", b"COMPASSION"),
+                                ("citations", b"West", b"Wets")):
+        [entry] = (out / ".cache" / kind).iterdir()
+        data = entry.read_bytes()
+        assert before in data
+        entry.write_bytes(data.replace(before, after))
+        lesson = course / "lessons" / "two.md"
+        lesson.write_text(lesson.read_text() + "\nOne more line.\n")
+        assert cli("build", course, "--out", out).exit_code == 0
+        assert cli("build", course, "--out", clean, "--no-cache").exit_code == 0
+        assert digest(out / name) == digest(clean / name), kind
 
 
 def test_preview_keeps_results_in_memory_and_serves_what_a_fresh_build_would(tmp_path):

@@ -6,7 +6,7 @@ CSL processor), keyed by everything they depend on, so an edit that leaves citat
 does not run it again; what each lesson became at every step (units.py); and the digests of
 large files (file_digest), so an unchanged video is not read at every build. All but the
 per-lesson results are JSON; those are pickles, trusted as the build folder itself is. Every
-entry is written atomically.
+entry is written atomically, after the SHA-256 of its bytes, which is checked when it is read.
 """
 
 from __future__ import annotations
@@ -65,13 +65,20 @@ def _path_for(kind: str, key: str, suffix: str = ".json") -> Path | None:
 
 
 def load_bytes(kind: str, key: str, suffix: str = ".json") -> bytes | None:
+    """An entry as stored, or None when there is none or it is not whole: each file starts
+    with the SHA-256 of the rest, so a damaged entry (a flipped bit, a short write by
+    another tool) is a miss, never a wrong package."""
     if _memory is not None:
         return _memory.get(kind, {}).get(key)
     path = _path_for(kind, key, suffix)
     try:
-        return None if path is None else path.read_bytes()
+        data = None if path is None else path.read_bytes()
     except OSError:
         return None
+    if data is None or len(data) < 32:
+        return None
+    body = memoryview(data)[32:]
+    return bytes(body) if hashlib.sha256(body).digest() == data[:32] else None
 
 
 def store_bytes(kind: str, key: str, data: bytes, suffix: str = ".json") -> None:
@@ -87,7 +94,7 @@ def store_bytes(kind: str, key: str, data: bytes, suffix: str = ".json") -> None
         return
     from .package.archive import publish
     try:
-        publish(path, data, durable=False)
+        publish(path, hashlib.sha256(data).digest() + data, durable=False)
     except OSError:
         pass  # a cache that cannot be written is only slower
 
