@@ -109,14 +109,16 @@ def same_ids(folders: list[Path]) -> dict[int, list[Diagnostic]]:
         return {}
     from .diagnostics import Source, display_path
     from .load.discover import COURSE_FILE
-    from .load.files import read_text
     from .load.yamlpos import parse_yaml
     first: dict[str, Source] = {}
     found = {}
     for n, folder in enumerate(folders):
         path = folder / COURSE_FILE
-        text = read_text(path, Report())
-        doc = parse_yaml(text, Source(display_path(path)), Report()) if text else None
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue          # the course's own build says what is wrong
+        doc = parse_yaml(text, Source(display_path(path)), Report())
         data = doc.data if doc is not None else None
         course_id = data.get("id") if isinstance(data, dict) else None
         if not isinstance(course_id, str) or not course_id:
