@@ -251,40 +251,55 @@ def render(course: Course, listed: list[Reference], uses: list[Cite]
             body = _protect(refs[key].raw)
         return _finish(label), _finish(body, True, inside)
 
-    def write_citations() -> tuple[list[str], dict, list[Markup]]:
-        """The list's order and anchors, then every citation, in the order written: a style
-        may word a later one by the earlier ones ('ibid.'), so they are written in one
-        process."""
+    # A citation of one work, in a style that never words a citation by the ones before it
+    # (no position: 'ibid.', 'op. cit.'), depends on nothing but that work: such citations
+    # are pieces of their own, which a second process may share. The others (several works,
+    # ordered by the list's order; every one in a style with positions) are written with
+    # the list's order, in the order first used.
+    seen: dict = {}                       # the citations written so far, by cluster
+
+    def text(cluster: Cluster) -> str:
+        return _cite_text(bib, style, style_info.numeric, cluster, citation, ids, items,
+                          inside, seen)
+
+    clusters = list({_cluster_key(cite.cluster): cite.cluster for cite in uses}.values())
+    positions = _uses_positions(style)
+    apart = [c for c in clusters if not positions and len(c.items) == 1]
+    together = [c for c in clusters if positions or len(c.items) > 1]
+
+    def write_citations() -> tuple[list[str], dict, list[str]]:
+        """The list's order and anchors, then the citations written with them."""
         if sort_later:
             bib.sort()
         order = [keys_by_id[item.key] for item in bib.items]
         anchors = _anchors(course, order, {k: v for k, v in lesson_lists.items() if k in own})
-        seen: dict = {}
-        out = []
-        for cite in uses:
-            lesson_id, cluster = cite.lesson_id, cite.cluster
-            local = lesson_id in own
-            hrefs = {i.key: "#" + anchors[(lesson_id if local else REFERENCES_ID, i.key)]
-                     for i in cluster.items}
-            out.append(_cite_html(bib, style, style_info.numeric, cluster, hrefs,
-                                  citation, refs, ids, items, inside, seen))
-        return order, anchors, out
+        return order, anchors, [text(cluster) for cluster in together]
 
-    # The entries may be shared with a second process (parallel.share); the citations are
-    # one piece, right after the first entry, so this process takes it first. They count as
-    # the work of about half an entry each towards the threshold for sharing.
+    # The entries and the citations of one work may be shared with a second process
+    # (parallel.share), which takes pieces from the back: the citations of one work come
+    # last. The rest of the citations are one piece, right after the first entry, so this
+    # process takes it first. A citation counts as the work of about half an entry towards
+    # the threshold for sharing.
     at = min(1, len(pending))        # after the first entry, which is written before a fork
-    work = [*pending[:at], _CITATIONS, *pending[at:]]
-    distinct = len({(cite.cluster.items, cite.cluster.in_text) for cite in uses})
-    weights = [1.0 if task is not _CITATIONS else distinct / 2 for task in work]
+    work = [*pending[:at], _CITATIONS, *pending[at:], *apart]
+    weights = [len(together) / 2 if task is _CITATIONS else
+               0.5 if isinstance(task, Cluster) else 1.0 for task in work]
+
+    def piece(task):
+        if task is _CITATIONS:
+            return write_citations()
+        return text(task) if isinstance(task, Cluster) else entry(task)
     with warnings.catch_warnings():      # a forked child keeps the filter it was made with
         warnings.simplefilter("ignore")
-        done = parallel.share(
-            lambda task: write_citations() if task is _CITATIONS else entry(task),
-            work, weights, minimum=SHARED_ENTRIES)
+        done = parallel.share(piece, work, weights, minimum=SHARED_ENTRIES)
     order, anchors, written = done.pop(at)
-    for cite, html in zip(uses, written):
-        cite.html = html
+    texts = dict(zip(map(_cluster_key, together), written))
+    texts.update(zip(map(_cluster_key, apart), done[len(pending):]))
+    for cite in uses:
+        scope = cite.lesson_id if cite.lesson_id in own else REFERENCES_ID
+        hrefs = {i.key: "#" + anchors[(scope, i.key)] for i in cite.cluster.items}
+        cite.html = _cite_html(texts[_cluster_key(cite.cluster)], cite.cluster, hrefs, refs,
+                               style)
     entries = {keys_by_id[item.key]: (Markup(label), Markup(body))
                for item, (label, body) in zip(pending, done)}
 
@@ -297,6 +312,17 @@ def render(course: Course, listed: list[Reference], uses: list[Cite]
     page = ReferencesPage("References", [ListEntry(k, anchors[(REFERENCES_ID, k)], *entries[k])
                                          for k in order], style_info.title)
     return lists, page
+
+
+def _cluster_key(cluster: Cluster) -> tuple:
+    """What a citation's text depends on: its works as cited and whether it is in the text."""
+    return cluster.items, cluster.in_text
+
+
+def _uses_positions(style) -> bool:
+    """Whether the style words a citation by the ones before it ('ibid.', 'subsequent')."""
+    return bool(style.root.xpath("//cs:*[@position]",
+                                 namespaces={"cs": "http://purl.org/net/xbiblio/csl"}))
 
 
 def _shows_numbers(style) -> bool:
@@ -333,7 +359,7 @@ def _cite_text(bib, style, numeric: bool, cluster: Cluster, make_citation, ids, 
                inside: bool, seen: dict) -> str:
     """A citation's text before its links go in; the same citation written twice is
     rendered once (seen: the texts rendered so far for this bibliography)."""
-    key = (cluster.items, cluster.in_text)
+    key = _cluster_key(cluster)
     if key in seen:
         return seen[key]
     with warnings.catch_warnings():
@@ -349,9 +375,10 @@ def _cite_text(bib, style, numeric: bool, cluster: Cluster, make_citation, ids, 
     return seen[key]
 
 
-def _cite_html(bib, style, numeric: bool, cluster: Cluster, hrefs: dict[str, str],
-               make_citation, refs, ids, items, inside: bool, seen: dict) -> Markup:
-    html = _cite_text(bib, style, numeric, cluster, make_citation, ids, items, inside, seen)
+def _cite_html(text: str, cluster: Cluster, hrefs: dict[str, str], refs, style) -> Markup:
+    """A citation's HTML: its text with each work linked to its entry (hrefs), or for one
+    in the text, the authors' names and the text linked together."""
+    html = text
     for n, item in enumerate(cluster.items):
         link = f'<a class="cp-cite" href="{escape(hrefs[item.key])}">'
         html = html.replace(f"{_LINK}{n}{_LINK_MID}", "" if cluster.in_text else link, 1)
