@@ -128,6 +128,29 @@ def test_control_files_are_shipped_and_referenced(tmp_path, cli, tiny, scorm_sch
     assert validate_manifest(manifest, scorm_schemas / "scorm12", "scorm12") == []
 
 
+def test_control_files_in_hidden_folders_ship_and_version_control_ones_do_not(
+        tmp_path, cli, tiny, scorm_schemas):
+    """What a control folder ships is what the build's digest covers: a hidden folder's
+    schema ships (and an edit to it is built again), a version-control folder's does not."""
+    import shutil
+    controls = tmp_path / "controls"
+    shutil.copytree(scorm_schemas / "scorm12", controls)
+    (controls / ".extra").mkdir()
+    (controls / ".extra" / "more.xsd").write_text("<xs:schema/>")
+    (controls / ".git").mkdir()
+    (controls / ".git" / "kept.xsd").write_text("<xs:schema/>")
+    out = tmp_path / "out"
+    [zip_path] = build(cli, tiny, out, "--control-files", controls)
+    with zipfile.ZipFile(zip_path) as zf:
+        assert zf.read(".extra/more.xsd") == b"<xs:schema/>"
+        assert not [n for n in zf.namelist() if n.startswith(".git")]
+    (controls / ".extra" / "more.xsd").write_text("<xs:schema></xs:schema>")
+    result = cli("build", tiny, "--out", out, "--control-files", controls)
+    assert result.exit_code == 0 and "(unchanged)" not in result.output
+    with zipfile.ZipFile(zip_path) as zf:
+        assert zf.read(".extra/more.xsd") == b"<xs:schema></xs:schema>"
+
+
 def test_course_templates_override_defaults(tmp_path, cli):
     files = dict(MINIMAL)
     files["templates/lesson.html"] = """

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from ..cache import VCS_FOLDERS
 from ..model import Course
 from ..render import LAUNCH_PAGE, Page
 
@@ -53,8 +54,10 @@ def control_files(folder: Path | None, standard: str = "") -> dict[str, bytes]:
             break
     out = {}
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and not path.is_symlink() and path.suffix.lower() in (".xsd", ".dtd"):
-            out[path.relative_to(folder).as_posix()] = path.read_bytes()
+        name = path.relative_to(folder)
+        if path.is_file() and not path.is_symlink() and path.suffix.lower() in (".xsd", ".dtd") \
+                and not VCS_FOLDERS.intersection(name.parts):    # as the build's digest
+            out[name.as_posix()] = path.read_bytes()
     return out
 
 
