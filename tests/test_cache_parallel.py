@@ -107,6 +107,26 @@ def test_files_in_hidden_folders_and_where_links_point_count_as_the_course(tmp_p
         "the version-control folder '.git'" in said
 
 
+def test_editors_scratch_files_change_nothing_and_may_not_be_used(tmp_path, cli):
+    """Swap, lock and backup files and folder settings, which editors and file managers
+    write while an author works, leave the course as it was built; a lesson may not use one."""
+    course = write_course(tmp_path / "course", MINIMAL)
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    assert cli("build", course, "--out", out).exit_code == 0
+    lessons = course / "lessons"
+    for name in (".one.md.swp", "one.md~", "#two.md#", ".DS_Store"):
+        (lessons / name).write_bytes(b"scratch")
+    (course / ".DS_Store").write_bytes(b"settings")
+    (lessons / ".#one.md").symlink_to("someone@host.1234")     # emacs's lock: a dangling link
+    assert "(unchanged)" in cli("build", course, "--out", out).output
+    (lessons / "chart.png~").write_bytes(b"an old picture")
+    one = lessons / "one.md"
+    one.write_text(one.read_text() + "\n![Old](chart.png~)\n")
+    said = _same_as_clean(cli, course, out, clean)
+    assert "one.md:9:8: error[path-is-scratch-file]: image 'chart.png~' has the name of " \
+        "an editor's or file manager's scratch file" in said
+
+
 def test_a_package_changed_since_its_build_is_built_again_without_reading_it_back(
         tmp_path, cli, monkeypatch):
     """Whether the last build's packages are still in place is told by their files' inode,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -142,12 +143,18 @@ def _installed() -> list[str]:
 # Folders of version-control systems: left out of a course's digest (they can be large and
 # change at every commit), so a course may not use files in them (load.files).
 VCS_FOLDERS = frozenset((".git", ".hg", ".svn", ".bzr"))
+# Files that editors and file managers write beside the ones they show: swap, lock and backup
+# files, folder settings. Left out of the digest too, so that opening a lesson in vim or its
+# folder in the Finder does not make the next build redo every lesson; a course may not use
+# them either.
+SCRATCH_FILE = re.compile(r"\.DS_Store|Thumbs\.db|desktop\.ini|\..+\.sw[a-p]|\.#.+|#.+#|.+~")
 
 
 def file_digests(folder: Path, exclude: Path | None = None, keep: bool = False
                  ) -> dict[str, str]:
     """The sha256 of every file of a course folder by relative path, hidden folders
-    included, version-control folders and the output folder aside; a symbolic link also
+    included, version-control folders, editors' scratch files and the output folder aside;
+    a symbolic link also
     by where it points (a file or folder the build reaches through it is packaged under
     its real path). Read once per process: the build's fingerprint and the per-lesson keys
     share it. With keep (a course's sources), small files' bytes are kept for
@@ -165,6 +172,8 @@ def file_digests(folder: Path, exclude: Path | None = None, keep: bool = False
         for name in subdirs:
             _add_link(out, os.path.join(directory, name), prefix)
         for name in sorted(files):
+            if SCRATCH_FILE.fullmatch(name):
+                continue
             path = os.path.join(directory, name)
             _add_link(out, path, prefix)
             try:

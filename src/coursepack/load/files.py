@@ -8,7 +8,7 @@ import stat
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
-from ..cache import VCS_FOLDERS, source_bytes
+from ..cache import SCRATCH_FILE, VCS_FOLDERS, source_bytes
 from ..diagnostics import Report, Source, display_path, shorten
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
@@ -44,6 +44,12 @@ def resolve_inside(root: Path, ref: str, where: Source, report: Report, what: st
         report.error("path-in-vcs-folder", f"{what} '{shown}' is inside the version-control "
                      f"folder '{tool}'", where,
                      f"move it out of '{tool}': builds leave version-control folders out")
+        return None
+    if SCRATCH_FILE.fullmatch(pure.name):      # left out of the digest too
+        report.error("path-is-scratch-file", f"{what} '{shown}' has the name of an editor's "
+                     "or file manager's scratch file", where,
+                     "rename it: builds leave out swap, lock and backup files (name~, "
+                     ".name.swp, #name#) and .DS_Store")
         return None
     try:
         mode = real.stat().st_mode
