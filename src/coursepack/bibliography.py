@@ -321,15 +321,18 @@ def _cluster_key(cluster: Cluster) -> tuple:
 
 def _uses_positions(style) -> bool:
     """Whether the style words a citation by the ones before it ('ibid.', 'subsequent')."""
-    return bool(style.root.xpath("//cs:*[@position]",
-                                 namespaces={"cs": "http://purl.org/net/xbiblio/csl"}))
+    return _has(style, "//cs:*[@position]")
 
 
 def _shows_numbers(style) -> bool:
     """Whether the style writes a work's number anywhere (citation-number), which depends on
     the reference list's order."""
-    return bool(style.root.xpath("//cs:*[@variable='citation-number']",
-                                 namespaces={"cs": "http://purl.org/net/xbiblio/csl"}))
+    return _has(style, "//cs:*[@variable='citation-number']")
+
+
+def _has(style, path: str) -> bool:
+    """Whether any element of the style matches path (XPath, cs: the CSL namespace)."""
+    return bool(style.root.xpath(path, namespaces={"cs": "http://purl.org/net/xbiblio/csl"}))
 
 
 def _anchors(course: Course, order: list[str], lists: dict[str, list[str]]
