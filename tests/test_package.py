@@ -103,6 +103,29 @@ def test_source_date_epoch_sets_entry_times(tmp_path, cli, tiny, monkeypatch):
         assert zf.infolist()[0].date_time == (2023, 11, 14, 22, 13, 20)
 
 
+@pytest.mark.parametrize("epoch, stamp", [("4354819199", (2107, 12, 31, 23, 59, 58)),
+                                          ("99999999999", (2107, 12, 31, 23, 59, 58)),
+                                          ("-5", (1980, 1, 1, 0, 0, 0)),
+                                          ("", (1980, 1, 1, 0, 0, 0))])
+def test_source_date_epoch_outside_what_a_zip_holds_is_held_to_it(
+        tmp_path, cli, tiny, monkeypatch, epoch, stamp):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    [zip_path] = build(cli, tiny, tmp_path)
+    with zipfile.ZipFile(zip_path) as zf:
+        assert {info.date_time for info in zf.infolist()} == {stamp}
+        assert zf.testzip() is None
+
+
+@pytest.mark.parametrize("epoch", ["abc", "1.5", "1e9", "１２"])
+def test_a_malformed_source_date_epoch_is_a_usage_error(tmp_path, cli, tiny, monkeypatch,
+                                                         epoch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    result = cli("build", tiny, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "SOURCE_DATE_EPOCH must be a whole number of seconds" in result.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_failed_build_writes_nothing(tmp_path, cli, tiny):
     out = tmp_path / "out"
     [good] = build(cli, tiny, out)

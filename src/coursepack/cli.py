@@ -135,7 +135,12 @@ def build_cmd(ctx: click.Context, paths: tuple[Path, ...], targets: tuple[str, .
     whose sources have not changed since its last build into the same folder is not built
     again."""
     from .buildjob import Job, run_all
+    from .package.archive import source_date_epoch
     from .parallel import cores
+    try:
+        source_date_epoch()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     quiet = ctx.find_root().obj.get("quiet")
     folders = _course_folders(paths)
     controls = control_files.resolve() if control_files else None

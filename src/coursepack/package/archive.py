@@ -16,6 +16,7 @@ from ..ondisk import OnDisk
 from .deflater import LEVEL, Blocks, Deflated, deflate, deflate_block
 
 DEFAULT_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest time a zip can hold
+LATEST_EPOCH = 4354819198  # 2107-12-31T23:59:58Z, the latest
 
 # Files compressed by their own format (video, audio, images, fonts, archives): deflating
 # them again costs seconds for a long video and saves nothing, so they are stored as they are.
@@ -31,13 +32,25 @@ def stored(name: str) -> bool:
     return dot > name.rfind("/") and name[dot:].lower() in COMPRESSED_TYPES
 
 
+def source_date_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH (reproducible-builds.org): None when unset or empty; ValueError when
+    it is not a whole number of seconds, as `date +%s` prints."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    if not value.lstrip("-").isdigit() or not value.isascii():
+        raise ValueError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not '{value}'")
+    return int(value)
+
+
 def archive_time() -> tuple[int, int, int, int, int, int]:
-    """Entry timestamp: SOURCE_DATE_EPOCH when set (reproducible-builds.org), else fixed."""
+    """Entry timestamp: SOURCE_DATE_EPOCH when set, else fixed; held to the times a zip can
+    hold (1980 to 2107). The build command refuses a malformed value before it gets here."""
     try:
-        epoch = int(os.environ.get("SOURCE_DATE_EPOCH", DEFAULT_EPOCH))
+        epoch = source_date_epoch()
     except ValueError:
-        epoch = DEFAULT_EPOCH
-    t = time.gmtime(max(epoch, DEFAULT_EPOCH))
+        epoch = None
+    t = time.gmtime(min(max(epoch or DEFAULT_EPOCH, DEFAULT_EPOCH), LATEST_EPOCH))
     return (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec - t.tm_sec % 2)
 
 
