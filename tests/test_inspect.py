@@ -1,6 +1,7 @@
 """`coursepack inspect`: our own zips pass; planted faults in copies of them are reported."""
 
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -290,6 +291,23 @@ def test_manifest_not_well_formed(good, here):
     assert (diagnostic.code, diagnostic.file) == ("manifest-syntax", "syntax.zip!/imsmanifest.xml")
     assert diagnostic.line > 1 and diagnostic.message.startswith(
         "imsmanifest.xml is not well-formed XML: ")
+
+
+@pytest.mark.parametrize("declared", ['<!ENTITY e "hello">',
+                                      '<!ENTITY e SYSTEM "file:///etc/passwd">'])
+@pytest.mark.parametrize("shipped", [False, True])
+def test_manifest_entities_are_an_error_not_a_crash(good, here, scorm_schemas, declared,
+                                                    shipped):
+    """An entity left unexpanded used to crash the schema check, whichever schemas."""
+    def doctype(data: bytes) -> bytes:
+        data = re.sub(rb"<manifest\b", f"<!DOCTYPE manifest [{declared}]>\n<manifest".encode(),
+                      data, count=1)
+        return re.sub(rb"<title>", b"<title>&e; ", data, count=1)
+    zip_path = copy_zip(good["scorm12"], here / "entity.zip", edit={MANIFEST: doctype})
+    result = inspect_zip(zip_path, None if shipped else scorm_schemas)
+    [diagnostic] = result.report.items
+    assert (diagnostic.code, diagnostic.severity) == ("manifest-entity", "error")
+    assert "'&e;'" in diagnostic.message and diagnostic.line > 2
 
 
 def test_manifest_in_a_folder_is_missing_with_a_hint(good, here):

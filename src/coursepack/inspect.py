@@ -123,6 +123,17 @@ def _manifest(state: Contents):
         state.report.error("manifest-syntax", f"imsmanifest.xml is not well-formed XML: "
                            f"{exc.msg}", state.at(MANIFEST, line, column))
         return None
+    entity = next(root.iter(etree.Entity), None)
+    if entity is not None:
+        # Left unexpanded (expanding them can read files or the network): the text they
+        # stand for is unknown, so the manifest cannot be checked, nor read as an LMS would.
+        state.report.error("manifest-entity", f"imsmanifest.xml uses the entity "
+                           f"'{entity.text}', declared in its DOCTYPE; it was not expanded, "
+                           "and the manifest was not checked further",
+                           state.at(MANIFEST, _line(entity) or _line(entity.getparent()), 1),
+                           "write the text in place of the entity and remove the DOCTYPE: "
+                           "LMSs read manifests without expanding entities")
+        return None
     if etree.QName(root).localname != "manifest":
         state.report.error("manifest-invalid", f"the root element is "
                            f"'{etree.QName(root).localname}', expected 'manifest'",
