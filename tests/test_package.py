@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import json
 import textwrap
 import re
 import zipfile
@@ -198,6 +199,28 @@ def test_template_error_is_a_diagnostic(tmp_path, cli):
     assert result.exit_code == 1
     assert "template-error" in result.output and "lesson.html:1" in result.output
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("lesson.html", '{{ 1 + "a" }}', "TypeError: unsupported operand"),
+    ("lesson.html", "{{ lesson.title() }}", "TypeError: 'str' object is not callable"),
+    ("lesson.html", '{% include "lesson.html" %}', "a template includes or extends itself"),
+    ("page.html", '{% extends "default/page.html" %}{% block title %}{{ 1/0 }}{% endblock %}',
+     "ZeroDivisionError: division by zero"),
+    ("page.html", '{% extends "page.html" %}', "a template includes or extends itself")])
+@pytest.mark.parametrize("command", ["build", "validate"])
+def test_any_failure_of_a_course_template_is_a_diagnostic(tmp_path, cli, name, text, message,
+                                                          command):
+    files = dict(MINIMAL)
+    files[f"templates/{name}"] = text + "\n"
+    course = write_course(tmp_path / "c", files)
+    args = ["--out", tmp_path / "out"] if command == "build" else []
+    result = cli(command, course, *args, "--format", "json")
+    assert result.exit_code == 1
+    [diagnostic] = json.loads(result.output)["diagnostics"]
+    assert diagnostic["code"] == "template-error" and message in diagnostic["message"]
+    assert diagnostic["file"].endswith(f"templates/{name}") and diagnostic["line"] == 1
+    assert not (tmp_path / "out").exists() or outputs(tmp_path / "out") == []
 
 
 def test_lesson_text_is_escaped_and_links_rewritten(tmp_path, cli):

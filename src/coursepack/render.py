@@ -16,7 +16,7 @@ from markupsafe import Markup
 from msgspec import Struct
 
 from . import cache, parallel, units
-from .diagnostics import Report, Source, display_path
+from .diagnostics import Report, Source, display_path, shorten
 from .markdown import LessonBody, lesson_anchor
 from .media import VideoView, media_origins, video_files
 from .model import Course
@@ -146,7 +146,7 @@ def page_data(course: Course, page: Page, standard: str, bodies: dict[str, Lesso
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-def _template_position(exc: TemplateError) -> Source:
+def _template_position(exc: Exception) -> Source:
     """Where in a template an error arose: syntax errors say so; for errors while rendering,
     Jinja puts the template's file and line into the traceback."""
     name, line = getattr(exc, "filename", None), getattr(exc, "lineno", 0) or 0
@@ -202,6 +202,15 @@ def render_pages(course: Course, bodies: dict[str, LessonBody], pages: list[Page
                 files[page.href] = _render_feeding(template, context, page.href, deflater)
     except TemplateError as exc:
         report.error("template-error", f"template error: {exc.message or exc}",
+                     _template_position(exc),
+                     "check the course's templates/ folder against the default theme")
+        return None
+    except Exception as exc:  # noqa: BLE001 - whatever a course's own template may raise
+        if not override.is_dir():
+            raise          # the default theme's own failure: a bug, not the author's
+        problem = ("a template includes or extends itself" if isinstance(exc, RecursionError)
+                   else f"{type(exc).__name__}: {exc}")
+        report.error("template-error", f"template error: {shorten(problem, 160)}",
                      _template_position(exc),
                      "check the course's templates/ folder against the default theme")
         return None
