@@ -150,6 +150,22 @@ def test_external_video_is_a_warning(tmp_path):
     assert checked.ok and [d.code for d in report.items] == ["external-video"]
 
 
+@pytest.mark.parametrize("url", ["https://example.org;script-src/v.mp4", "https:///v.mp4",
+                                 "https://*.org/v.mp4", "https://example.org'/v.mp4",
+                                 "https://user:secret@example.org/v.mp4"])
+def test_external_video_needs_a_plain_host(tmp_path, url):
+    """The host goes into the page's Content-Security-Policy: no wildcard, no new directive."""
+    course = video_course(tmp_path, "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nhi\n")
+    text = (course / "lessons" / "one.md").read_text().replace(
+        "src: ../media/talk.webm", f'url: "{url}"')
+    (course / "lessons" / "one.md").write_text(text)
+    report = Report()
+    assert not check(course, report).ok
+    [error] = [d for d in report.items if d.severity == "error"]
+    assert error.code == "bad-value" and error.file.endswith("one.md") and error.line == 4
+    assert "with a host name" in error.hint
+
+
 def test_example_captions_are_readable():
     report = Report()
     checked = check(EXAMPLE, report)

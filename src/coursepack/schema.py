@@ -328,7 +328,14 @@ COURSE = Obj({
 
 VIDEO = Obj({
     "src": Field(Str(), "video file inside the course folder (e.g. media/talk.webm)"),
-    "url": Field(Str(pattern=r"^https?://\S+$", pattern_hint="write a full http(s):// address"),
+    # The host (and port) goes into the page's Content-Security-Policy: an ASCII host name or
+    # an IP address only, so that nothing in it can read as a wildcard or another directive.
+    "url": Field(Str(pattern=r"^https?://(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                             r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.?"
+                             r"|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?(?:[/?#]\S*)?$",
+                     pattern_hint="write a full http(s):// address with a host name, such as "
+                                  "https://media.example.org/talk.mp4 (an international "
+                                  "name in its xn-- form)"),
                  "or an external video address; the package is then not self-contained"),
     "poster": Field(Str(), "image shown before the video plays"),
     "duration": Field(OneOf((Str(), Int(1, 100 * 3600))),
