@@ -141,3 +141,24 @@ def test_control_files_per_standard(tmp_path, cli, scorm_schemas):
         location = etree.fromstring(manifest).get(
             "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation")
         assert all(name in names for name in location.split()[1::2])
+
+
+@pytest.mark.parametrize("in_the_way", ["file", "link to a folder", "broken link"])
+def test_web_folder_replaces_a_file_or_link_in_its_place_and_leaves_nothing_else(
+        tmp_path, cli, in_the_way):
+    course = write_course(tmp_path / "c", MINIMAL)
+    out = tmp_path / "out"
+    out.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("not the build's")
+    site = out / "tiny-web"
+    if in_the_way == "file":
+        site.write_text("old")
+    else:
+        site.symlink_to(elsewhere if in_the_way == "link to a folder" else tmp_path / "gone")
+    result = cli("build", course, "--out", out, "--target", "web")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [".cache", "tiny-web", "tiny-web.zip"]
+    assert site.is_dir() and not site.is_symlink() and (site / "index.html").is_file()
+    assert [p.name for p in elsewhere.iterdir()] == ["keep.txt"]

@@ -176,9 +176,20 @@ def _remove_stale(target: Path) -> None:
             pid = int(path.name.split(".")[-3])
             os.kill(pid, 0)
         except ProcessLookupError:
-            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+            _remove(path)
         except (ValueError, IndexError, PermissionError, OSError):
             continue
+
+
+def _remove(path: Path) -> None:
+    """Remove a file, a symbolic link (not what it points to) or a folder, if it can."""
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def publish(target: Path, data: bytes | Callable[[BinaryIO], object],
@@ -260,14 +271,14 @@ def write_folder(target: Path, files: dict[str, bytes | OnDisk]) -> None:
             path.chmod(0o644)
         for folder in sorted({p for p in fresh.rglob("*") if p.is_dir()} | {fresh}):
             folder.chmod(0o755)
-        if target.exists():
+        if os.path.lexists(target):       # a folder, a file, or a link (even a broken one)
             old = _temp_name(target)
             os.replace(target, old)
         os.replace(fresh, target)
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
-        if old is not None and not target.exists():
+        if old is not None and not os.path.lexists(target):
             os.replace(old, target)
         raise
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        _remove(old)
