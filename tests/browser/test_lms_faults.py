@@ -298,6 +298,26 @@ def test_exit_before_the_retry_still_delivers_the_answers(packages, lms_for, che
     assert len(interaction_ids(lms.cmi())) == len(check_quiz.quiz.questions)
 
 
+def test_a_refused_status_is_sent_again(packages, lms_for):
+    """SCORM 1.2 sends lesson_status only when it changes: a status the LMS refused must not
+    count as sent, or "completed" never reaches the LMS."""
+    built = packages("scorm12")
+    ids = lesson_ids(built)
+    lms = launch(lms_for, built)
+    assert lms.core("lesson_status") == "incomplete"
+    start_fault(lms, "set-refused")
+    for _ in ids[1:]:                   # every lesson visited: the completion rule is met
+        lms.course.locator("#cp-next").click()
+    assert lms.visible_lessons() == [ids[-1]]
+    assert_warned(lms)
+    end_fault(lms)
+    lms.page.clock.run_for(RETRY_PAUSES_MS[0])
+    assert status_text(lms) == ""
+    assert committed(lms)["core"]["lesson_status"] == "completed"
+    lms.course.locator("#cp-exit").click()
+    assert lms.core("lesson_status") == "completed"
+
+
 @pytest.mark.parametrize("standard", ["scorm12", "scorm2004"])
 def test_exit_while_the_lms_fails(packages, lms_for, check_quiz, standard):
     built = packages(standard)

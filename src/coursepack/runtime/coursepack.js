@@ -79,6 +79,7 @@
     this.kind = version;
     this.limit = this.v12 ? 4096 : 64000;
     this.interactions = null;
+    this.waiting = [];      /* answers the LMS has not taken yet */
     var m = this.v12 ? ["LMSInitialize", "LMSGetValue", "LMSSetValue", "LMSCommit", "LMSFinish",
                         "LMSGetLastError"]
                      : ["Initialize", "GetValue", "SetValue", "Commit", "Terminate", "GetLastError"];
@@ -120,35 +121,36 @@
       };
     },
 
-    save: function (state) {
-      var v12 = this.v12, ok = true;
-      ok = this.set(v12 ? "cmi.core.lesson_location" : "cmi.location", state.location) && ok;
-      ok = this.set("cmi.suspend_data", state.suspend) && ok;
+    /* Writes the learner's state and the new interactions, then commits. True once all that
+       the LMS can take is stored and committed; the rest is written again on the next save. */
+    save: function (state, items, leaving) {
+      var v12 = this.v12, self = this, p = v12 ? "cmi.core." : "cmi.";
+      var status = state.success || (state.completed ? "completed" : "incomplete");
+      var statusWrite = [p + "lesson_status", status];
+      var writes = [[p + (v12 ? "lesson_location" : "location"), state.location],
+                    ["cmi.suspend_data", state.suspend]];
       if (state.score !== null) {         /* the score before the status (RTE order) */
-        var p = v12 ? "cmi.core.score." : "cmi.score.";
-        ok = this.set(p + "min", "0") && this.set(p + "max", "100") && ok;
-        ok = this.set(p + "raw", String(state.score)) && ok;
-        if (!v12) { ok = this.set("cmi.score.scaled", String(Math.round(state.score * 100) / 10000)) && ok; }
+        writes.push([p + "score.min", 0], [p + "score.max", 100], [p + "score.raw", state.score]);
+        if (!v12) { writes.push([p + "score.scaled", Math.round(state.score * 100) / 10000]); }
       }
-      if (v12) {
-        var status = state.success === "passed" ? "passed" : state.success === "failed" ? "failed"
-                   : state.completed ? "completed" : "incomplete";
-        if (status !== this.sentStatus) {
-          ok = this.set("cmi.core.lesson_status", status) && ok;
-          this.sentStatus = status;
-        }
-      } else {
-        ok = this.set("cmi.completion_status", state.completed ? "completed" : "incomplete") && ok;
-        ok = this.set("cmi.success_status", state.success || "unknown") && ok;
-        ok = this.set("cmi.progress_measure", String(state.progress)) && ok;
-      }
+      if (!v12) {
+        writes.push([p + "completion_status", state.completed ? "completed" : "incomplete"],
+                    [p + "success_status", state.success || "unknown"],
+                    [p + "progress_measure", state.progress]);
+      } else if (status !== this.sentStatus) { writes.push(statusWrite); }
+      var failed = writes.filter(function (w) { return !self.set(w[0], w[1]); });
+      this.waiting = this.waiting.concat(items || []);
+      if (!failed.length && this.waiting.length && this.record(this.waiting)) { this.waiting = []; }
       /* Time and exit go with every commit, not only the last: a session the browser ends
          without a word (a phone closing the tab) still counts its time and keeps its place.
          The learner's progress does not hang on them. */
-      this.set(v12 ? "cmi.core.session_time" : "cmi.session_time",
-               v12 ? timespan12(state.elapsed) : duration2004(state.elapsed));
-      this.set(v12 ? "cmi.core.exit" : "cmi.exit", state.finished ? (v12 ? "" : "normal") : "suspend");
-      return ok;
+      this.set(p + "session_time", v12 ? timespan12(state.elapsed) : duration2004(state.elapsed));
+      this.set(p + "exit", state.finished ? (v12 ? "" : "normal") : "suspend");
+      if (leaving && !v12) { this.set("adl.nav.request", state.finished ? "exitAll" : "suspendAll"); }
+      /* The status counts as sent only once the LMS took it and committed it. */
+      if (!this.commit()) { return false; }
+      if (failed.indexOf(statusWrite) < 0) { this.sentStatus = status; }
+      return !failed.length && !this.waiting.length;
     },
 
     /* One interaction record per answered question, appended after those already there. */
@@ -214,13 +216,9 @@
       return x.patterns.map(function (p) { return self.format(x.type, p, x.caseSensitive); });
     },
 
-    finish: function (state, leaving, pending) {
-      this.save(state);
-      /* answers the LMS has not taken yet go with the last save */
-      var recorded = !pending.length || this.record(pending);
-      if (!this.v12 && leaving) { this.set("adl.nav.request", state.finished ? "exitAll" : "suspendAll"); }
-      var committed = this.commit();
-      return isTrue(this.call("finish", "")) && committed && recorded;
+    finish: function (state, leaving) {
+      var ok = this.save(state, null, leaving);
+      return isTrue(this.call("finish", "")) && ok;
     }
   };
 
@@ -239,29 +237,21 @@
       return { location: saved.location || "", suspend: saved.suspend || "",
                completed: !!saved.completed };
     },
-    save: function (state) {
+    save: function (state, items) {
       var record = { location: state.location, suspend: state.suspend, completed: state.completed,
                      success: state.success, score: state.score };
       this.memory = record;
       try { window.localStorage.setItem(this.key, JSON.stringify(record)); } catch (e) { /* private mode */ }
-      this.announce();
-      return true;
-    },
-    /* What an LMS would have received, for tools such as the preview's data panel. */
-    announce: function () {
-      var detail = JSON.parse(JSON.stringify(this.memory));
+      /* What an LMS would have received, for tools such as the preview's data panel. */
+      this.log = this.log.concat(items || []);
+      var detail = JSON.parse(JSON.stringify(record));
       detail.interactions = this.log;
       document.dispatchEvent(new CustomEvent("coursepack:record", { detail: detail }));
+      return true;
     },
     clear: function () {
       try { window.localStorage.removeItem(this.key); } catch (e) { /* storage blocked */ }
     },
-    record: function (items) {
-      this.log = this.log.concat(items);
-      this.announce();
-      return true;
-    },
-    commit: function () { return true; },
     finish: function (state) { this.save(state); return true; }
   };
 
@@ -440,20 +430,14 @@
   /* When the LMS refuses or loses data, the course goes on: progress is kept in this browser
      (the mirror), the learner is told plainly, and the data is sent again with growing
      pauses until the LMS takes it. */
-  var warned = false, pending = [], retryTimer = null, retries = 0;
+  var warned = false, retryTimer = null, retries = 0;
   var RETRY_MS = [2000, 5000, 10000, 30000, 60000];
 
-  function persist(alsoRecord) {
+  function persist(items) {
     if (finished) { return true; }
-    if (alsoRecord) { pending = pending.concat(alsoRecord); }
     var snap = snapshot();
     if (mirror) { mirror.save(snap); }
-    var ok = store.save(snap);
-    if (ok && pending.length) {
-      ok = store.record(pending);
-      if (ok) { pending = []; }
-    }
-    ok = store.commit() && ok;
+    var ok = store.save(snap, items);
     if (ok) {
       retries = 0;
       if (warned) { warned = false; say(""); }
@@ -522,7 +506,7 @@
 
   function finish(leaving) {
     if (finished) { return true; }
-    var ok = store.finish(snapshot(), leaving, pending);
+    var ok = store.finish(snapshot(), leaving);
     finished = true;
     return ok;
   }
