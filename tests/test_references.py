@@ -108,6 +108,15 @@ def test_bibtex_with_braces_and_accents():
     assert [(r.source.line, r.source.column) for r in refs] == [(2, 1), (14, 1), (24, 1)]
 
 
+def test_ris_au_and_a1_authors_keep_the_order_of_their_lines(tmp_path):
+    path = tmp_path / "refs.ris"
+    path.write_text("TY  - BOOK\nAU  - Doe, Jane\nA1  - Smith, John\nAU  - Roe, Rita\n"
+                    "TI  - Writing Good Courses\nPY  - 2024\nER  - \n")
+    [ref], report = read(path)
+    assert report.items == [] and ref.key == "doe2024"
+    assert fields(ref)["authors"] == ["Doe, Jane", "Smith, John", "Roe, Rita"]
+
+
 def test_ris_with_several_authors_crlf_and_no_id():
     refs, report = read("library.ris")
     assert report.items == []
@@ -613,6 +622,45 @@ def test_duplicate_key_inside_one_bib_file(tmp_path):
     course = write_course(tmp_path / "c", files)
     shutil.copy(path, course / "dup.bib")
     assert [(d[0], d[3]) for d in diagnostics_of(course)] == [("duplicate-reference", 2)]
+
+
+def test_bibtex_joins_parts_with_hash_through_strings(tmp_path):
+    path = tmp_path / "join.bib"
+    path.write_text('@string{ep = "Example Press"}\n@String{full = ep # " Ltd"}\n'
+                    '@book{doe2024, author = {Doe, Jane}, title = "Writing" # { Good} # " Courses",\n'
+                    '  publisher = full, address = ep # { Town}, year = 20 # "24", month = jan}\n')
+    [ref], report = read(path)
+    assert report.items == []
+    assert (ref.title, ref.publisher, ref.place, ref.issued) == (
+        "Writing Good Courses", "Example Press Ltd", "Example Press Town", (2024, 1))
+
+
+def test_bibtex_repeated_field_keeps_the_entry_with_the_first_value(tmp_path):
+    path = tmp_path / "twice.bib"
+    path.write_text("@book{doe2024,\n  author = {Doe, Jane},\n  title = {One},\n"
+                    "  year = {2023},\n  year = {2024}\n}\n@book{b, title={B}, year=2001}\n")
+    refs, report = read(path)
+    assert [(r.key, r.issued) for r in refs] == [("doe2024", (2023,)), ("b", (2001,))]
+    [warning] = report.items
+    assert (warning.code, warning.severity, warning.line, warning.column) == (
+        "reference-repeated-field", "warning", 5, 3)
+    assert warning.message == "'doe2024' gives the field 'year' again; the first value is used"
+
+
+def test_bibtex_crossref_fills_in_what_the_part_does_not_give(tmp_path):
+    path = tmp_path / "parts.bib"
+    path.write_text("@proceedings{proc2024, title = {The Proceedings}, year = {2024},\n"
+                    "  editor = {Ed, Edna}, publisher = {ACM}}\n"
+                    "@inproceedings{part2024, author = {Roe, R.}, title = {A Part},\n"
+                    "  crossref = {PROC2024}, pages = {1--10}, publisher = {Own}}\n"
+                    "@inproceedings{lost, author = {Roe, R.}, title = {B}, year = 2020,\n"
+                    "  crossref = {nowhere}}\n")
+    refs, report = read(path)
+    part = fields(refs[1])
+    assert (part["title"], part["container"], part["issued"], part["editors"],
+            part["publisher"], part["page"]) == (
+        "A Part", "The Proceedings", (2024,), ["Ed, Edna"], "Own", "1-10")
+    assert [(d.code, d.line, d.column) for d in report.items] == [("reference-crossref", 6, 3)]
 
 
 def test_reference_never_cited(tmp_path):

@@ -323,8 +323,13 @@ def _read_bibtex(text: str, source: Source, report: Report) -> list[Reference]:
 
     lines = text.split("\n")
     try:
-        library = bibtexparser.parse_string(text, append_middleware=[
-            mw.SeparateCoAuthors(), mw.SplitNameParts()])
+        library = bibtexparser.parse_string(text, parse_stack=[])
+        _keep_first_of_repeated_fields(library, lines, source, report)
+        _concatenate(library)
+        for middleware in (mw.ResolveStringReferencesMiddleware(), mw.RemoveEnclosingMiddleware(),
+                           mw.SeparateCoAuthors(), mw.SplitNameParts()):
+            library = middleware.transform(library)
+        _inherit_crossref(library, lines, source, report)
         _check_bib_fields(library, lines, source, report)
         for middleware in (LatexDecoding(), mw.MonthIntMiddleware(True)):
             library = middleware.transform(library)
@@ -350,6 +355,106 @@ def _read_bibtex(text: str, source: Source, report: Report) -> list[Reference]:
                          "check that every field is written name = {value}, with "
                          "commas between fields and balanced braces")
     return out
+
+
+def _keep_first_of_repeated_fields(library, lines: list[str], source: Source,
+                                   report: Report) -> None:
+    """An entry that names a field twice is kept with the first value, as BibTeX keeps it,
+    and the repeat is reported where it is written."""
+    from bibtexparser.model import DuplicateFieldKeyBlock
+    for block in list(library.failed_blocks):
+        if not isinstance(block, DuplicateFieldKeyBlock):
+            continue
+        entry, seen = block.ignore_error_block, set()
+        for field in list(entry.fields):
+            if field.key.lower() in seen:
+                line = (field.start_line or 0) + 1
+                report.warning("reference-repeated-field", f"'{shorten(entry.key)}' gives the "
+                               f"field '{shorten(field.key)}' again; the first value is used",
+                               source.at(line, _column_of(lines, line, field.key)),
+                               "remove one of the two")
+                entry.fields = [kept for kept in entry.fields if kept is not field]
+            seen.add(field.key.lower())
+        library.replace(block, entry, fail_on_duplicate_key=False)
+
+
+_MONTHS = {m[:3]: m for m in ("january", "february", "march", "april", "may", "june", "july",
+                              "august", "september", "october", "november", "december")}
+
+
+def _concatenate(library) -> None:
+    """BibTeX's '#': the parts (quoted, braced, a number or an @string's name) of a value,
+    joined, for the @string definitions in order and then every field."""
+    strings: dict[str, str] = {}         # each @string's text, without quotes or braces
+    for string in library.strings:
+        if not isinstance(string.value, str):
+            continue
+        parts = _joined_parts(string.value) or [string.value.strip()]
+        strings[string.key.lower()] = "".join(_part_text(p, strings) for p in parts)
+        if len(parts) > 1:
+            string.value = "{" + strings[string.key.lower()] + "}"
+    for entry in library.entries:
+        for field in entry.fields:
+            parts = _joined_parts(field.value) if isinstance(field.value, str) else None
+            if parts:
+                field.value = "{" + "".join(_part_text(p, strings) for p in parts) + "}"
+
+
+def _joined_parts(value: str) -> list[str] | None:
+    """The parts of a value written with '#' (None when there is no '#' between parts)."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, ch in enumerate(value):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == '"' and depth == 0:
+            quoted = not quoted
+        elif ch == "#" and depth == 0 and not quoted:
+            parts.append(value[start:i].strip())
+            start = i + 1
+    if not parts:
+        return None
+    return parts + [value[start:].strip()]
+
+
+def _part_text(part: str, strings: dict[str, str]) -> str:
+    if len(part) >= 2 and (part[0], part[-1]) in (("{", "}"), ('"', '"')):
+        return part[1:-1]
+    key = part.lower()
+    if key in strings:
+        return strings[key]
+    return _MONTHS[key].capitalize() if key in _MONTHS else part
+
+
+# biblatex's inheritance for a part of a whole (an article in proceedings, a chapter in a
+# collection): the whole's title is the part's booktitle; its own identity is not inherited.
+_NOT_INHERITED = {"crossref", "ids", "title", "subtitle", "titleaddon", "shorttitle"}
+
+
+def _inherit_crossref(library, lines: list[str], source: Source, report: Report) -> None:
+    """A `crossref` entry takes the fields it does not give from the entry it names."""
+    from bibtexparser.model import Field
+    by_key = {entry.key.lower(): entry for entry in library.entries}
+    for entry in library.entries:
+        own = {field.key.lower(): field for field in entry.fields}
+        if "crossref" not in own or not isinstance(own["crossref"].value, str):
+            continue
+        parent = by_key.get(own["crossref"].value.strip().lower())
+        if parent is None or parent is entry:
+            line = (own["crossref"].start_line or 0) + 1
+            report.warning("reference-crossref", f"'{shorten(entry.key)}' takes its missing "
+                           f"fields from '{shorten(own['crossref'].value)}', which is not an "
+                           "entry of this file", source.at(line, _column_of(lines, line,
+                                                                             "crossref")),
+                           "add that entry, or write the fields into this one")
+            continue
+        for field in parent.fields:
+            key = field.key.lower()
+            if key == "title" and "booktitle" not in own:
+                entry.fields.append(Field("booktitle", field.value))
+            elif key not in own and key not in _NOT_INHERITED:
+                entry.fields.append(Field(field.key, field.value))
 
 
 def _check_bib_fields(library, lines: list[str], source: Source, report: Report) -> None:
@@ -514,11 +619,16 @@ def _read_ris(text: str, source: Source, report: Report) -> list[Reference]:
             report.error("reference-syntax", f"cannot read this RIS record: {exc}", where)
             continue
         if parsed:
-            out.append(_from_ris(parsed[0], where, report))
+            # AU and A1 both name the authors: in the order of their lines, which rispy
+            # keeps apart
+            tags = [_RIS_LINE.match(line) for line in record]
+            authors = [(m.group(2) or "").strip() for m in tags
+                       if m and m.group(1) in ("AU", "A1")]
+            out.append(_from_ris(parsed[0], [a for a in authors if a], where, report))
     return out
 
 
-def _from_ris(rec: dict, where: Source, report: Report) -> Reference:
+def _from_ris(rec: dict, author_lines: list[str], where: Source, report: Report) -> Reference:
     def first(*keys) -> str:
         for key in keys:
             value = rec.get(key)
@@ -529,7 +639,7 @@ def _from_ris(rec: dict, where: Source, report: Report) -> Reference:
         return ""
 
     authors = []
-    for raw in list(rec.get("first_authors") or []) + list(rec.get("authors") or []):
+    for raw in author_lines:
         authors.extend(reftext.parse_names(raw) if ";" not in raw else
                        reftext.parse_names(raw.replace(";", " and ")))
     editors = []
