@@ -153,3 +153,37 @@ def test_colour_only_on_a_terminal(tmp_path):
     assert "\x1b[1;31merror\x1b[0m[unknown-key]" in coloured
     assert "\x1b[1;32m^\x1b[0m" in coloured
     assert "\x1b[" not in format_text(report, 1, color=False)
+
+
+def test_quiz_keys_a_question_does_not_use_are_reported_where_written(tmp_path, cli):
+    files = dict(MINIMAL)
+    files["lessons/two.md"] = """
+        ---
+        title: Check
+        quiz:
+          questions:
+            - id: pick
+              type: single
+              prompt: Pick
+              options: [{text: a, correct: true}, {text: b}]
+              answer: 3
+            - id: truth
+              type: true-false
+              prompt: True?
+              answer: true
+              range: [1, 2]
+            - id: size
+              type: numeric
+              prompt: How many?
+              answer: 5
+              range: [1, 9]
+        ---
+        """
+    course = write_course(tmp_path / "c", files)
+    result = json.loads(cli("validate", course, "--format", "json").output)
+    found = [(d["code"], d["line"], d["column"], d["message"]) for d in result["diagnostics"]]
+    assert found == [
+        ("quiz-field-ignored", 9, 7, "'answer' is not used by a single question"),
+        ("quiz-field-ignored", 14, 7, "'range' is not used by a true-false question"),
+        ("quiz-field-ignored", 18, 7,
+         "question 'size' gives both 'answer' and 'range'; the range is used")]

@@ -6,6 +6,7 @@ images become package assets, links to other lesson files become in-page links.
 
 from __future__ import annotations
 
+import html
 import os
 import posixpath
 import re
@@ -157,6 +158,14 @@ def render_fragment(text: str, lesson: Lesson, course: Course, body: LessonBody,
             elif child.type == "image":
                 _fix_image(child, lesson, course, body, where, report)
     return md.renderer.render(tokens, md.options, {}).strip()
+
+
+def plain_text(text: str) -> str:
+    """A short Markdown text as plain text, spacing collapsed: what a select list shows."""
+    if _PLAIN_TEXT.fullmatch(text):
+        return " ".join(text.split())
+    rendered = re.sub(r"<[^>]*>", "", _md_fragment().renderInline(text))
+    return " ".join(html.unescape(rendered).split())
 
 
 @lru_cache(maxsize=8)

@@ -150,6 +150,7 @@ class Question(Struct, frozen=True):
     feedback_correct: str = ""
     feedback_incorrect: str = ""
     explanation: str = ""
+    written: tuple[tuple[str, Source], ...] = ()  # the keys as written in YAML, and where
 
 
 class Quiz(Struct, frozen=True):

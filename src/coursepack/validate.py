@@ -136,11 +136,19 @@ def _check_question(q: Question, report: Report) -> None:
                "answers": bool(q.answers), "range": q.low is not None, "pairs": bool(q.pairs),
                "items": bool(q.items), "tolerance": bool(q.tolerance),
                "case_sensitive": q.case_sensitive}
-    for name, given in present.items():
-        if given and name not in _TYPE_FIELDS[q.type]:
+    # A YAML question's keys are judged as written, whatever their values; a GIFT question
+    # by what it gave.
+    written = ({key: at for key, at in q.written if key in present} if q.written else
+               {name: where for name, given in present.items() if given})
+    for name, at in written.items():
+        if name not in _TYPE_FIELDS[q.type]:
             report.warning("quiz-field-ignored", f"'{name}' is not used by a {q.type} "
-                           f"question", where, f"a {q.type} question uses: "
+                           f"question", at, f"a {q.type} question uses: "
                            f"{', '.join(sorted(_TYPE_FIELDS[q.type]))}")
+    if q.type == "numeric" and "answer" in written and "range" in written:
+        report.warning("quiz-field-ignored", f"question '{q.id}' gives both 'answer' and "
+                       "'range'; the range is used", written["answer"],
+                       "keep one: 'answer' (with 'tolerance') or 'range'")
     if q.type in ("single", "multiple"):
         right = sum(1 for o in q.options if o.correct)
         if len(q.options) < 2:
@@ -192,7 +200,11 @@ def _check_count(q: Question, count: int, what: str, report: Report) -> None:
 
 
 def _check_unique(q: Question, texts: list[str], what: str, report: Report) -> None:
-    if len(set(texts)) != len(texts):
+    """Entries must differ as the learner sees them: as plain text (a select list shows no
+    emphasis), spacing aside."""
+    from .markdown import plain_text
+    shown = [plain_text(text) for text in texts]
+    if len(set(shown)) != len(shown):
         report.error("quiz-ambiguous", f"question '{q.id}' lists the same {what} twice",
                      q.source, "make every entry different so answers can be told apart")
 

@@ -21,7 +21,8 @@ def _text(value) -> str:
     return str(value)
 
 
-def question_from(data: dict, where: Source) -> Question:
+def question_from(data: dict, where: Source,
+                  written: tuple[tuple[str, Source], ...] = ()) -> Question:
     qtype = data["type"]
     feedback = data.get("feedback") or {}
     answer = data.get("answer")
@@ -45,6 +46,7 @@ def question_from(data: dict, where: Source) -> Question:
         feedback_correct=feedback.get("correct") or "",
         feedback_incorrect=feedback.get("incorrect") or "",
         explanation=data.get("explanation") or "",
+        written=written,
     )
 
 
@@ -53,7 +55,9 @@ def quiz_from(doc: YamlDoc, path: tuple) -> Quiz:
     data = doc.data
     for step in path:
         data = data[step]
-    questions = tuple(question_from(q, doc.pos(path + ("questions", i)))
+    questions = tuple(question_from(q, doc.pos(path + ("questions", i)),
+                                    tuple((key, doc.key_pos(path + ("questions", i, key)))
+                                          for key in q))
                       for i, q in enumerate(data["questions"]))
     return Quiz(
         questions=questions, pass_mark=data.get("pass_mark"),
