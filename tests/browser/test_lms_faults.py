@@ -298,6 +298,53 @@ def test_exit_before_the_retry_still_delivers_the_answers(packages, lms_for, che
     assert len(interaction_ids(lms.cmi())) == len(check_quiz.quiz.questions)
 
 
+# The LMS refuses some interaction values: those matching `permanent` with a data model error
+# (SCORM 1.2 405, 2004 406: the value will never be taken), those matching `transient` with a
+# general failure while window.transientFault is set. Every SetValue is counted by element.
+REFUSE_VALUES = """([m, permanent, transient]) => {
+  const api = window[m.api], set = api[m.set], error = api[m.error];
+  let code = null;
+  window.transientFault = true;
+  window.setCounts = {};
+  api[m.set] = function (key) {
+    window.setCounts[key] = (window.setCounts[key] || 0) + 1;
+    code = new RegExp(permanent).test(key) ? (m.api === "API" ? "405" : "406")
+         : window.transientFault && new RegExp(transient).test(key) ? "101" : null;
+    return code ? "false" : set.apply(api, arguments);
+  };
+  api[m.error] = function () { return code || error.apply(api, arguments); };
+}"""
+
+
+@pytest.mark.parametrize("standard", ["scorm12", "scorm2004"])
+def test_refused_answers_are_recorded_once(packages, lms_for, check_quiz, standard):
+    """One attempt, one interaction record per question, whatever the LMS refuses: a value it
+    refuses for good is not sent again, one it refused for the moment is sent again in its
+    place, and nothing else is written twice."""
+    built = packages(standard)
+    lms = launch(lms_for, built)
+    lms.page.evaluate(REFUSE_VALUES, [METHODS[standard], r"^cmi\.interactions\.0\.latency$",
+                                      r"^cmi\.interactions\.1\.result$"])
+    take_quiz(lms, check_quiz)
+    assert_warned(lms)
+    lms.page.evaluate("() => { window.transientFault = false; }")
+    lms.page.clock.run_for(RETRY_PAUSES_MS[0])
+    assert status_text(lms) == ""
+    ids = [f"{CHECK}_{q.id}" for q in check_quiz.quiz.questions]
+    held = committed(lms)
+    assert interaction_ids(held) == ids
+    assert held["interactions"]["1"]["result"] == "correct"
+    assert held["interactions"]["0"]["latency"] in ("", "PT0S", "00:00:00")  # never taken
+    lms.page.clock.run_for(sum(RETRY_PAUSES_MS))
+    lms.course.locator("#cp-next").click()
+    lms.course.locator("#cp-exit").click()
+    assert interaction_ids(lms.cmi()) == ids
+    counts = lms.page.evaluate("() => window.setCounts")
+    assert counts["cmi.interactions.0.latency"] == 1
+    assert counts["cmi.interactions.1.result"] == 2
+    assert all(counts[f"cmi.interactions.{n}.id"] == 1 for n in range(len(ids)))
+
+
 def test_a_refused_status_is_sent_again(packages, lms_for):
     """SCORM 1.2 sends lesson_status only when it changes: a status the LMS refused must not
     count as sent, or "completed" never reaches the LMS."""

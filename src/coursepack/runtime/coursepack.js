@@ -79,7 +79,8 @@
     this.kind = version;
     this.limit = this.v12 ? 4096 : 64000;
     this.interactions = null;
-    this.waiting = [];      /* answers the LMS has not taken yet */
+    this.waiting = [];      /* answers not yet given a place among the interactions */
+    this.queue = [];        /* interaction values the LMS has not taken and committed yet */
     var m = this.v12 ? ["LMSInitialize", "LMSGetValue", "LMSSetValue", "LMSCommit", "LMSFinish",
                         "LMSGetLastError"]
                      : ["Initialize", "GetValue", "SetValue", "Commit", "Terminate", "GetLastError"];
@@ -102,10 +103,13 @@
       return value === null || value === undefined || value === "false" && this.lastError() !== "0"
         ? "" : String(value);
     },
-    /* A "false" from SetValue may be a warning only: error 0 means it was stored. */
+    /* Whether the value is done with. A "false" from SetValue may be a warning only (error 0).
+       A data model error (4xx, but 408: a value this one depends on is missing) will not go
+       away on a retry, so that value is given up rather than sent again and again. */
     set: function (key, value) {
       if (isTrue(this.call("set", key, String(value)))) { return true; }
-      return this.lastError() === "0";
+      var code = this.lastError();
+      return code === "0" || /^4(?!08)\d\d$/.test(code);
     },
     /* Never trust a "true" blindly: some LMSs report a failed commit only as an error code. */
     commit: function () { return isTrue(this.call("commit", "")) && this.lastError() === "0"; },
@@ -139,53 +143,52 @@
                     [p + "progress_measure", state.progress]);
       } else if (status !== this.sentStatus) { writes.push(statusWrite); }
       var failed = writes.filter(function (w) { return !self.set(w[0], w[1]); });
+      /* Answers take their places among the interactions once the LMS answers; each is
+         written once, and only the values the LMS did not take are written again. */
       this.waiting = this.waiting.concat(items || []);
-      if (!failed.length && this.waiting.length && this.record(this.waiting)) { this.waiting = []; }
+      if (!failed.length && this.waiting.length) {
+        this.queue = this.queue.concat(this.entries(this.waiting));
+        this.waiting = [];
+      }
+      var missed = this.queue.filter(function (w) { return !self.set(w[0], w[1]); });
       /* Time and exit go with every commit, not only the last: a session the browser ends
          without a word (a phone closing the tab) still counts its time and keeps its place.
          The learner's progress does not hang on them. */
       this.set(p + "session_time", v12 ? timespan12(state.elapsed) : duration2004(state.elapsed));
       this.set(p + "exit", state.finished ? (v12 ? "" : "normal") : "suspend");
       if (leaving && !v12) { this.set("adl.nav.request", state.finished ? "exitAll" : "suspendAll"); }
-      /* The status counts as sent only once the LMS took it and committed it. */
+      /* A value counts as sent only once the LMS took it and committed it. */
       if (!this.commit()) { return false; }
       if (failed.indexOf(statusWrite) < 0) { this.sentStatus = status; }
-      return !failed.length && !this.waiting.length;
+      this.queue = missed;
+      return !failed.length && !missed.length;
     },
 
-    /* One interaction record per answered question, appended after those already there. */
-    record: function (items) {
+    /* One interaction record per answered question, appended after those already there, as
+       the element and value pairs to write. */
+    entries: function (items) {
       if (this.interactions === null) {
         var count = this.get("cmi.interactions._count");
         this.interactions = /^\d+$/.test(count) ? Number(count) : -1;
       }
-      if (this.interactions < 0) { return true; }   /* the LMS keeps no interactions */
-      var ok = true;
-      for (var i = 0; i < items.length; i++) {
-        ok = this.writeInteraction("cmi.interactions." + this.interactions + ".", items[i]) && ok;
-        this.interactions++;
+      var self = this, out = [];
+      if (this.interactions >= 0) {       /* else the LMS keeps no interactions */
+        items.forEach(function (x) { out = out.concat(self.interaction(x, "cmi.interactions." + self.interactions++ + ".")); });
       }
-      return ok;
+      return out;
     },
 
-    writeInteraction: function (p, x) {
-      var v12 = this.v12, ok = this.set(p + "id", x.id);
-      ok = this.set(p + "type", x.type) && ok;
-      if (!v12) { ok = this.set(p + "timestamp", timestamp2004(x.when)) && ok; }
-      ok = this.set(p + "weighting", String(x.weight)) && ok;
-      var patterns = this.patterns(x);
-      for (var k = 0; k < patterns.length; k++) {
-        ok = this.set(p + "correct_responses." + k + ".pattern", patterns[k]) && ok;
-      }
+    interaction: function (x, p) {
+      var v12 = this.v12, out = [[p + "id", x.id], [p + "type", x.type]];
+      if (!v12) { out.push([p + "timestamp", timestamp2004(x.when)]); }
+      out.push([p + "weighting", x.weight]);
+      this.patterns(x).forEach(function (pattern, k) { out.push([p + "correct_responses." + k + ".pattern", pattern]); });
       var response = this.response(x);
-      if (response !== null) {
-        ok = this.set(p + (v12 ? "student_response" : "learner_response"), response) && ok;
-      }
-      ok = this.set(p + "result", x.correct ? "correct" : v12 ? "wrong" : "incorrect") && ok;
-      ok = this.set(p + "latency", v12 ? timespan12(x.latency) : duration2004(x.latency)) && ok;
-      if (v12) { ok = this.set(p + "time", clock12(x.when)) && ok; }
-      else { ok = this.set(p + "description", x.description.slice(0, 250)) && ok; }
-      return ok;
+      if (response !== null) { out.push([p + (v12 ? "student_response" : "learner_response"), response]); }
+      out.push([p + "result", x.correct ? "correct" : v12 ? "wrong" : "incorrect"],
+               [p + "latency", v12 ? timespan12(x.latency) : duration2004(x.latency)],
+               v12 ? [p + "time", clock12(x.when)] : [p + "description", x.description.slice(0, 250)]);
+      return out;
     },
 
     /* Responses and patterns in the syntax of each standard (1.2: single characters and commas,
