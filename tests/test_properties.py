@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coursepack import citations
-from coursepack.captions import (MAX_LINE, MAX_LINES, _span_fits, _strip_wrapping_quotes,
-                                 captions_vtt, fits, split_cue, transcript_text, transcript_vtt)
+from coursepack.captions import (MAX_LINE, MAX_LINES, _short_words, _span_fits,
+                                 _strip_wrapping_quotes, captions_vtt, fits, split_cue,
+                                 transcript_text, transcript_vtt)
 from coursepack.diagnostics import Report, Source
 from coursepack.load.gift import read_gift_file
 from coursepack.load.references import read_references
@@ -175,17 +176,20 @@ def test_captions_keep_words_times_and_fit_where_the_words_allow(words, duration
     cue = Cue(start, start + duration, text, WHERE)
     captions = split_cue(cue)
     assert captions
-    # every word, in order (quotes around the whole text are left out)
+    # every word, in order (quotes around the whole text are left out; a word longer than a
+    # line is broken into hyphenated pieces)
     kept = " ".join(line for cap in captions for line in cap.lines).split()
-    assert kept in (text.split(), _strip_wrapping_quotes(" ".join(text.split())).split())
+    assert kept in (_short_words(text.split()),
+                    _strip_wrapping_quotes(" ".join(_short_words(text.split()))).split())
     # times: within the cue, in order, one caption after the other
     assert captions[0].start == cue.start and captions[-1].end == cue.end
     assert all(a.end == b.start for a, b in zip(captions, captions[1:]))
     assert all(cap.start <= cap.end for cap in captions)
-    # at most 2 lines of at most 42 characters, unless a word is longer than a line
-    if not long_words:
-        assert all(len(cap.lines) <= MAX_LINES and all(len(x) <= MAX_LINE for x in cap.lines)
-                   for cap in captions)
+    # at most 2 lines of at most 42 characters
+    assert all(len(cap.lines) <= MAX_LINES and all(len(x) <= MAX_LINE for x in cap.lines)
+               for cap in captions)
+    if long_words:
+        assert "".join(kept).replace("-", "").endswith("".join(long_words))
 
 
 @settings(max_examples=400, deadline=None)

@@ -86,12 +86,26 @@ def _strip_wrapping_quotes(text: str) -> str:
     return text
 
 
+def _short_words(words: list[str]) -> list[str]:
+    """Words longer than a line (a long compound, an address) broken into line-long pieces,
+    each but the last ending in a hyphen."""
+    if all(len(word) <= MAX_LINE for word in words):
+        return words
+    out = []
+    for word in words:
+        while len(word) > MAX_LINE:
+            out.append(word[:MAX_LINE - 1] + "-")
+            word = word[MAX_LINE - 1:]
+        out.append(word)
+    return out
+
+
 def split_cue(cue: Cue) -> list[Caption]:
     duration = cue.end - cue.start
     if "\n" in cue.text and all(len(x) <= MAX_LINE for x in cue.text.split("\n")) \
             and cue.text.count("\n") < MAX_LINES and duration <= MAX_MS:
         return [Caption(cue.start, cue.end, tuple(cue.text.split("\n")), cue.settings)]
-    text = _strip_wrapping_quotes(" ".join(cue.text.split()))
+    text = _strip_wrapping_quotes(" ".join(_short_words(cue.text.split())))
     if not text:
         return []
     if fits(text) and duration <= MAX_MS:
