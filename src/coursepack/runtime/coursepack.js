@@ -201,22 +201,21 @@
         case "true-false": return v12 ? (value ? "t" : "f") : (value ? "true" : "false");
         case "matching":
           return value.map(function (p) { return CHARS.charAt(p[0]) + (v12 ? "." : "[.]") + CHARS.charAt(p[1]); }).join(list);
-        case "numeric":
-          if (typeof value === "object") { return v12 ? String(value.min) : value.min + "[:]" + value.max; }
-          return String(value);
-        default:
-          return (!v12 && caseSensitive ? "{case_matters=true}" : "") + String(value).slice(0, v12 ? 255 : 4000);
+        case "numeric": return v12 ? String(value.min) : value.min + "[:]" + value.max;
+        default:    /* fill-in: SCORM 2004 holds 250 characters a string, 1.2 255 */
+          return (!v12 && caseSensitive ? "{case_matters=true}" : "") + String(value).slice(0, v12 ? 255 : 250);
       }
     },
     response: function (x) {
-      if (x.type === "numeric") { return decimal(x.response); }
-      var text = this.format(x.type, x.response, false);
-      return this.v12 ? text.slice(0, 255) : text;
+      return x.type === "numeric" ? decimal(x.response) : this.format(x.type, x.response);
     },
+    /* A SCORM 2004 LMS may read a comma in a fill-in pattern as a list and refuse it: such a
+       pattern, or one too long to hold, is left out (the runtime grades, not the LMS). */
     patterns: function (x) {
-      var self = this;
-      if (this.v12 && x.type === "numeric" && x.patterns[0].min !== x.patterns[0].max) { return []; }
-      return x.patterns.map(function (p) { return self.format(x.type, p, x.caseSensitive); });
+      var self = this, v12 = this.v12;
+      if (v12 && x.type === "numeric" && x.patterns[0].min !== x.patterns[0].max) { return []; }
+      return x.patterns.filter(function (p) { return v12 || x.type !== "fill-in" || !/,|.{251}/.test(p); })
+                       .map(function (p) { return self.format(x.type, p, x.caseSensitive); });
     },
 
     finish: function (state, leaving) {

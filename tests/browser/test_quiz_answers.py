@@ -1,0 +1,80 @@
+"""Answers as learners give them, and what reaches the LMS: text longer than the LMS holds,
+fill-in answers with commas, numbers written in ways the data models do not know, answers
+still being typed when the page goes, and what the review shows (or hides).
+
+The courses are written here, one quiz each, and built for SCORM 1.2 and 2004; scorm-again is
+the LMS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .quiz_driver import QuizOnPage, load_quiz_lesson
+
+pytestmark = pytest.mark.browser
+
+QUIZ = "check"
+
+
+def write_course(folder: Path, quiz: dict) -> Path:
+    """A course of one text lesson and the quiz `check`, which is its assessment."""
+    (folder / "quizzes").mkdir(parents=True)
+    course = {"id": folder.name, "title": "Answers", "language": "en", "version": "1.0",
+              "completion": {"rule": "all-lessons", "assessment": QUIZ},
+              "modules": [{"id": "only", "title": "Only",
+                           "lessons": ["intro.md", f"quizzes/{QUIZ}.yaml"]}]}
+    (folder / "course.yaml").write_text(yaml.safe_dump(course), encoding="utf-8")
+    (folder / "intro.md").write_text("---\ntitle: Before the quiz\n---\nRead on.\n",
+                                     encoding="utf-8")
+    (folder / "quizzes" / f"{QUIZ}.yaml").write_text(yaml.safe_dump(quiz), encoding="utf-8")
+    return folder
+
+
+TEXT_QUIZ = {
+    "title": "Typed answers", "pass_mark": 50, "questions": [
+        {"id": "city", "type": "fill-in", "prompt": "Where is the Louvre?",
+         "answers": ["Paris", "Paris, France"]},
+        {"id": "essay", "type": "fill-in", "prompt": "Say something short.",
+         "answers": ["short"]},
+        {"id": "sixteen", "type": "numeric", "prompt": "Sixteen?", "answer": 16},
+    ]}
+
+
+@pytest.fixture(scope="module")
+def text_course(tmp_path_factory) -> Path:
+    return write_course(tmp_path_factory.mktemp("typed") / "typed-answers", TEXT_QUIZ)
+
+
+def start_quiz(lms_for, build_package, folder: Path, standard: str):
+    lms = lms_for(build_package(folder, standard)).launch()
+    lms.course.locator(f".cp-toc a[data-lesson='{QUIZ}']").click()
+    return lms, QuizOnPage(lms.course, QUIZ, load_quiz_lesson(folder, QUIZ).quiz.questions)
+
+
+def refused(lms) -> list:
+    """Calls the LMS answered with "false"."""
+    return [entry for entry in lms.log() if entry[2] == "false"]
+
+
+def patterns_of(record: dict) -> list[str]:
+    return [r["pattern"] for r in record["correct_responses"].values()]
+
+
+@pytest.mark.parametrize("standard", ["scorm12", "scorm2004"])
+def test_long_text_and_commas_reach_the_lms(lms_for, build_package, text_course, standard):
+    """Fill-in responses are cut to what the standard holds (SCORM 1.2: 255 characters, 2004:
+    250 a string), and a SCORM 2004 fill-in pattern with a comma, which an LMS may read as a
+    list, is left out; grading is the runtime's and still accepts it."""
+    lms, quiz = start_quiz(lms_for, build_package, text_course, standard)
+    quiz.answer_all(["Paris, France", "y" * 300, "16"])
+    assert quiz.submit().startswith("You scored 66.67%.")
+    assert refused(lms) == []
+    assert lms.course.locator("#cp-status").inner_text() == ""
+    response = "student_response" if lms.v12 else "learner_response"
+    city, essay = lms.value("cmi.interactions.0"), lms.value("cmi.interactions.1")
+    assert (city[response], city["result"]) == ("Paris, France", "correct")
+    assert patterns_of(city) == (["Paris", "Paris, France"] if lms.v12 else ["Paris"])
+    assert essay[response] == "y" * (255 if lms.v12 else 250)
