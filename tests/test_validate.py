@@ -187,3 +187,23 @@ def test_quiz_keys_a_question_does_not_use_are_reported_where_written(tmp_path, 
         ("quiz-field-ignored", 14, 7, "'range' is not used by a true-false question"),
         ("quiz-field-ignored", 18, 7,
          "question 'size' gives both 'answer' and 'range'; the range is used")]
+
+
+def test_quiz_text_with_blocks_is_a_warning(tmp_path, cli):
+    files = dict(MINIMAL)
+    files["lessons/two.md"] = """
+        ---
+        title: Check
+        quiz:
+          questions:
+            - id: pick
+              type: single
+              prompt: "Read this first.\\n\\n- item one\\n- item two"
+              options:
+                - {text: "One line\\nstill one paragraph", correct: true}
+                - {text: b}
+        ---
+        """
+    course = write_course(tmp_path / "c", files)
+    result = json.loads(cli("validate", course, "--format", "json").output)
+    assert [(d["code"], d["line"]) for d in result["diagnostics"]] == [("quiz-text-blocks", 5)]

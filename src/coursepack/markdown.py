@@ -139,6 +139,10 @@ def _render_filtered(tokens: list, env: dict) -> str:
 # prompts. The parser would give it back as it is, so it is not parsed (the property tests
 # hold the two to the same output).
 _PLAIN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9 ,.;:?'%/()-]*")
+# how a block other than a paragraph can start a one-line text: a list item, a heading, a
+# quote, a code fence, a thematic break, or indented code
+_BLOCK_START = re.compile(r"\s*(?:[-+*]\s|\d{1,9}[.)]\s|#{1,6}(?:\s|$)|>|```|~~~|"
+                          r"(?:[-*_]\s*){3,}$)|\s{4}")
 
 
 def render_fragment(text: str, lesson: Lesson, course: Course, body: LessonBody,
@@ -149,6 +153,14 @@ def render_fragment(text: str, lesson: Lesson, course: Course, body: LessonBody,
     if _PLAIN_TEXT.fullmatch(text):
         return text.strip() if inline else f"<p>{text.strip()}</p>"
     md = _md_fragment()
+    if inline and (_BLOCK_START.match(text) or "\n" in text.strip()):
+        blocks = [t.type for t in md.parse(text, {}) if t.level == 0]
+        if blocks != ["paragraph_open", "paragraph_close"]:
+            report.warning("quiz-text-blocks", "this text is shown on one line, but it has "
+                           "paragraphs, a list, a heading, a quote or code blocks, which run "
+                           "together there", where,
+                           "keep it to one paragraph (inline Markdown is fine); put longer "
+                           "material in a lesson before the quiz")
     tokens = md.parseInline(text, {}) if inline else md.parse(text, {})
     for token in tokens:
         for child in token.children or []:
