@@ -78,3 +78,25 @@ def test_long_text_and_commas_reach_the_lms(lms_for, build_package, text_course,
     assert (city[response], city["result"]) == ("Paris, France", "correct")
     assert patterns_of(city) == (["Paris", "Paris, France"] if lms.v12 else ["Paris"])
     assert essay[response] == "y" * (255 if lms.v12 else 250)
+
+
+@pytest.mark.parametrize("standard", ["scorm12", "scorm2004"])
+def test_numbers_are_graded_as_they_are_reported(lms_for, build_package, text_course,
+                                                 standard):
+    """A numeric answer is a plain decimal, with a point or a comma: "0x10", "1.6e1" or
+    "Infinity" are no answer of that kind (wrong, and no response reaches the LMS), and the
+    LMS receives the number that was graded."""
+    lms, quiz = start_quiz(lms_for, build_package, text_course, standard)
+    response = "student_response" if lms.v12 else "learner_response"
+    wrong = "wrong" if lms.v12 else "incorrect"
+    typed = ["0x10", "1.6e1", "0b10000", "Infinity", "+16,0"]
+    for attempt, number in enumerate(typed):
+        if attempt:
+            quiz.retry()
+        quiz.answer_all(["Paris", "short", number])
+        last = attempt == len(typed) - 1
+        assert quiz.submit().startswith("You scored 100%." if last else "You scored 66.67%.")
+        record = lms.value(f"cmi.interactions.{3 * attempt + 2}")
+        assert (record["result"], record[response]) == \
+            (("correct", "16.0") if last else (wrong, "")), number
+    assert refused(lms) == []

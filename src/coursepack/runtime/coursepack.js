@@ -61,14 +61,6 @@
       "T" + clock12(date);
   }
 
-  /* A number as typed, in the data models' decimal form ("3,14" and "+3.14" are 3.14); null
-     when the text is no number, which a numeric response cannot hold. */
-  function decimal(text) {
-    var m = /^\s*([-+]?)(\d*)(?:[.,](\d*))?\s*$/.exec(String(text));
-    if (!m || !(m[2] || m[3])) { return null; }
-    return (m[1] === "-" ? "-" : "") + (m[2] || "0") + (m[3] ? "." + m[3] : "");
-  }
-
   /* ---- the SCORM adapters: the same calls, each in its standard's words ---- */
 
   var CHARS = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -207,7 +199,7 @@
       }
     },
     response: function (x) {
-      return x.type === "numeric" ? decimal(x.response) : this.format(x.type, x.response);
+      return x.type === "numeric" ? x.response : this.format(x.type, x.response);
     },
     /* A SCORM 2004 LMS may read a comma in a fill-in pattern as a list and refuse it: such a
        pattern, or one too long to hold, is left out (the runtime grades, not the LMS). */

@@ -37,6 +37,15 @@
     return caseSensitive ? t : t.toLowerCase();
   }
 
+  /* A number as typed, in the data models' decimal form ("3,14" and "+3.14" are 3.14); null
+     when the text is no plain decimal ("0x10", "1e1", "Infinity"): a wrong answer, and no
+     response a numeric interaction can hold. */
+  function decimal(text) {
+    var m = /^\s*([-+]?)(\d*)(?:[.,](\d*))?\s*$/.exec(String(text));
+    if (!m || !(m[2] || m[3])) { return null; }
+    return (m[1] === "-" ? "-" : "") + (m[2] || "0") + (m[3] ? "." + m[3] : "");
+  }
+
   /* ---- answers: read from the form, written back, graded, encoded ---- */
 
   function readAnswer(q, node) {
@@ -91,8 +100,8 @@
           return norm(a, key.caseSensitive) === norm(answer, key.caseSensitive);
         });
       case "numeric":
-        var value = Number(String(answer).replace(",", "."));
-        return !isNaN(value) && value >= key.min - 1e-9 && value <= key.max + 1e-9;
+        var value = decimal(answer);
+        return value !== null && +value >= key.min - 1e-9 && +value <= key.max + 1e-9;
       case "matching": case "ordering": return answer.join(",") === key.join(",");
     }
     return false;
@@ -131,7 +140,7 @@
       case "multiple": response = answer; patterns = [q.key]; break;
       case "true-false": response = answer === 1; patterns = [q.key === 1]; break;
       case "fill-in": response = answer; patterns = q.key.answers; break;
-      case "numeric": response = answer; patterns = [{ min: q.key.min, max: q.key.max }]; break;
+      case "numeric": response = decimal(answer); patterns = [{ min: q.key.min, max: q.key.max }]; break;
       case "matching":
         response = answer.map(function (r, l) { return [l, r]; });
         patterns = [q.key.map(function (r, l) { return [l, r]; })];
