@@ -100,3 +100,19 @@ def test_numbers_are_graded_as_they_are_reported(lms_for, build_package, text_co
         assert (record["result"], record[response]) == \
             (("correct", "16.0") if last else (wrong, "")), number
     assert refused(lms) == []
+
+
+@pytest.mark.parametrize("standard", ["scorm12", "scorm2004"])
+def test_text_being_typed_is_kept_when_the_page_goes(lms_for, build_package, text_course,
+                                                     standard):
+    """The LMS closes the SCO while the learner is still in a text box (no change event
+    yet): what was typed is in the record, and back after a relaunch."""
+    built = build_package(text_course, standard)
+    lms, quiz = start_quiz(lms_for, build_package, text_course, standard)
+    box = lms.course.locator(f"[id='quiz-{QUIZ}-city-answer']")
+    box.click()
+    lms.page.keyboard.type("Paris")
+    lms.unload()
+    again = lms_for(built).launch(lms.cmi())
+    again.course.locator(f".cp-toc a[data-lesson='{QUIZ}']").wait_for()
+    assert again.course.locator(f"[id='quiz-{QUIZ}-city-answer']").input_value() == "Paris"

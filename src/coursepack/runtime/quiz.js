@@ -266,7 +266,8 @@
                          : button).focus();
         self.saveDraft();   /* a move is an answer too, though no "change" event says so */
       });
-      this.form.addEventListener("change", function () { self.saveDraft(); });
+      /* on every keystroke too: a page closed before the box loses focus keeps the text */
+      this.form.oninput = this.form.onchange = function () { self.saveDraft(); };
       this.retry.addEventListener("click", function () { self.again(); });
     },
 
