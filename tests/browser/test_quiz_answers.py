@@ -116,3 +116,35 @@ def test_text_being_typed_is_kept_when_the_page_goes(lms_for, build_package, tex
     again = lms_for(built).launch(lms.cmi())
     again.course.locator(f".cp-toc a[data-lesson='{QUIZ}']").wait_for()
     assert again.course.locator(f"[id='quiz-{QUIZ}-city-answer']").input_value() == "Paris"
+
+
+NO_REVIEW_QUIZ = {
+    "title": "No review", "review": False, "pass_mark": 100, "attempts": 2, "questions": [
+        {"id": "pick", "type": "single", "prompt": "Pick A.",
+         "options": [{"text": "A", "correct": True}, {"text": "B", "feedback": "B is wrong"}]},
+        {"id": "word", "type": "fill-in", "prompt": "Type yes.", "answers": ["yes"]},
+    ]}
+
+# Each question's classes, verdict and fieldset border colour.
+CUES = """(section) => [...section.querySelectorAll('.cp-question')].map(q => ({
+  classes: q.className, verdict: q.querySelector('.cp-verdict').textContent,
+  border: getComputedStyle(q.querySelector('fieldset')).borderTopColor}))"""
+
+
+@pytest.fixture(scope="module")
+def no_review_course(tmp_path_factory) -> Path:
+    return write_course(tmp_path_factory.mktemp("no-review") / "no-review", NO_REVIEW_QUIZ)
+
+
+@pytest.mark.parametrize("standard", ["scorm12", "scorm2004"])
+def test_no_review_shows_only_the_score(lms_for, build_package, no_review_course, standard):
+    """`review: false`: after submitting, nothing marks a question right or wrong, not even
+    the colour of its frame."""
+    lms, quiz = start_quiz(lms_for, build_package, no_review_course, standard)
+    plain = quiz.section.evaluate(CUES)[0]["border"]
+    quiz.answer_all([0, "no"])                      # one right, one wrong
+    assert quiz.submit().startswith("You scored 50%.")
+    shown = quiz.section.evaluate(CUES)
+    assert [q["verdict"] for q in shown] == ["", ""]
+    assert not [q for q in shown if "cp-right" in q["classes"] or "cp-wrong" in q["classes"]]
+    assert [q["border"] for q in shown] == [plain, plain]

@@ -345,13 +345,10 @@
         var q = spec.questions[i], node = self.nodes[q.id], answer = state.answers[i];
         var ok = isCorrect(q, answer);
         all(node, "input, select, button.cp-up, button.cp-down").forEach(function (el) { el.disabled = true; });
+        /* without review, nothing (not even a colour) tells right from wrong */
+        node.querySelector(".cp-verdict").textContent = !spec.review ? "" : ok ? "Correct." : "Not correct.";
+        if (!spec.review) { return; }
         node.classList.add(ok ? "cp-right" : "cp-wrong");
-        var verdict = node.querySelector(".cp-verdict");
-        if (!spec.review) {
-          verdict.textContent = "";
-          return;
-        }
-        verdict.textContent = ok ? "Correct." : "Not correct.";
         all(node, ".cp-option").forEach(function (opt) {
           var input = opt.querySelector("input");
           var feedback = opt.querySelector(".cp-option-feedback");
