@@ -148,3 +148,38 @@ def test_no_review_shows_only_the_score(lms_for, build_package, no_review_course
     assert [q["verdict"] for q in shown] == ["", ""]
     assert not [q for q in shown if "cp-right" in q["classes"] or "cp-wrong" in q["classes"]]
     assert [q["border"] for q in shown] == [plain, plain]
+
+
+REVIEW_QUIZ = {
+    "title": "Review", "pass_mark": 100, "attempts": 2, "questions": [
+        {"id": "pick", "type": "single", "prompt": "Pick A.",
+         "options": [{"text": "A", "correct": True}, {"text": "B", "feedback": "B is wrong"}]},
+        {"id": "both", "type": "multiple", "prompt": "Pick A and C.",
+         "options": [{"text": "A", "correct": True}, {"text": "B"},
+                     {"text": "C", "correct": True}]},
+        {"id": "word", "type": "fill-in", "prompt": "Type yes.", "answers": ["yes"]},
+    ]}
+
+# What the review shows: each visible text of the quiz's questions, and the options marked as
+# the right answer whose "(correct answer)" label can be seen.
+REVIEW = """(section) => ({
+  text: [...section.querySelectorAll('.cp-question')].map(q => q.innerText),
+  keys: [...section.querySelectorAll('.cp-key .cp-key-label')]
+          .filter(l => l.getClientRects().length > 0).map(l => l.closest('.cp-option').innerText),
+})"""
+
+
+@pytest.mark.parametrize("standard", ["scorm12", "scorm2004"])
+def test_review_is_the_same_after_a_relaunch(lms_for, build_package, tmp_path_factory,
+                                             standard):
+    folder = write_course(tmp_path_factory.mktemp("review") / "review", REVIEW_QUIZ)
+    built = build_package(folder, standard)
+    lms, quiz = start_quiz(lms_for, build_package, folder, standard)
+    quiz.answer_all([1, [1], "no"])
+    assert quiz.submit().startswith("You scored 0%.")
+    before = quiz.section.evaluate(REVIEW)
+    assert len(before["keys"]) == 3 and all("(correct answer)" in k for k in before["keys"])
+    lms.unload()
+    again = lms_for(built).launch(lms.cmi())
+    assert again.visible_lessons() == [QUIZ]
+    assert QuizOnPage(again.course, QUIZ, []).section.evaluate(REVIEW) == before

@@ -173,7 +173,7 @@
     this.startedAt = null;      /* set when the learner first sees the questions */
     this.wire();
     this.arrange();
-    if (this.state.answers && this.state.submitted) { this.show(true); }
+    if (this.state.answers && this.state.submitted) { this.show(); }
     else if (this.attemptsLeft() <= 0) { this.close(); }
     else if (this.state.answers) { this.restoreDraft(); }
     this.updateInfo();
@@ -332,13 +332,14 @@
       this.state.used += 1;
       this.state.score = score;
       this.state.best = this.state.best === null ? score : Math.max(this.state.best, score);
-      this.show(false);
+      this.show();
       this.host.submitted(this.spec, this.state, interactions);
       this.updateInfo();
       this.result.focus();
     },
 
-    show: function (restoring) {
+    /* The attempt's result and review, the same after a relaunch. */
+    show: function () {
       var self = this, spec = this.spec, state = this.state;
       this.restoreDraft();
       this.drawn.forEach(function (i) {
@@ -376,7 +377,7 @@
       this.result.textContent = text;
       this.retry.hidden = !canRetry;
       this.submitButton.hidden = true;
-      if (!restoring) { self.section.classList.add("cp-submitted"); }
+      this.section.classList.add("cp-submitted");
     },
 
     again: function () {
