@@ -127,6 +127,29 @@ def test_editors_scratch_files_change_nothing_and_may_not_be_used(tmp_path, cli)
         "an editor's or file manager's scratch file" in said
 
 
+def test_a_named_pipe_in_the_course_folder_is_not_read(tmp_path, cli):
+    """Reading a named pipe blocks until someone writes to it: the build's fingerprint of
+    the folder notes it without opening it."""
+    import signal
+    course = write_course(tmp_path / "course", MINIMAL)
+    os.mkfifo(course / "notes.fifo")
+    os.mkfifo(course / "lessons" / "also.fifo")
+    class Blocked(Exception):          # not an OSError, which the build would take in its stride
+        pass
+
+    def blocked(*_):
+        raise Blocked("the build blocked reading a named pipe")
+    before = signal.signal(signal.SIGALRM, blocked)
+    signal.alarm(30)            # a blocked read would otherwise hang the suite
+    try:
+        first = cli("build", course, "--out", tmp_path / "out")
+        again = cli("build", course, "--out", tmp_path / "out")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
+    assert first.exit_code == 0 and "(unchanged)" in again.output
+
+
 def test_a_package_changed_since_its_build_is_built_again_without_reading_it_back(
         tmp_path, cli, monkeypatch):
     """Whether the last build's packages are still in place is told by their files' inode,

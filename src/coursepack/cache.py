@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import time
 from pathlib import Path
 
@@ -205,6 +206,10 @@ def file_digest(path: str | Path, keep: bool = False) -> str:
     old modification time restored is read again too."""
     path = os.path.abspath(path)
     st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        # a named pipe, a socket or a device: reading it could block or never end, and the
+        # build reads none (a course that names one is told it is not a file)
+        return f"not a file: {stat.S_IFMT(st.st_mode):o}"
     if st.st_size > KEEP_BYTES:
         return _large_file_digest(path, st)
     global _kept
