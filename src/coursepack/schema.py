@@ -125,6 +125,11 @@ def _matches(value, kind) -> bool:
     return any(_matches(value, o) for o in kind.options)
 
 
+# Characters XML 1.0 cannot hold at all (HTML calls them parse errors): control characters
+# other than tab and line breaks, and the two non-characters U+FFFE and U+FFFF.
+_UNHOLDABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _check(doc: YamlDoc, value, kind, report: Report, what: str, path: tuple) -> bool:
     where = doc.pos(path)
     label = _label(what, path)
@@ -141,7 +146,13 @@ def _check(doc: YamlDoc, value, kind, report: Report, what: str, path: tuple) ->
         return False
     ok = True
     if isinstance(kind, Str):
-        if kind.choices and value not in kind.choices:
+        control = _UNHOLDABLE.search(value)
+        if control:
+            report.error("bad-value", f"{label} holds the control character "
+                         f"U+{ord(control.group()):04X}, which pages and manifests cannot hold",
+                         where, "remove it (in YAML it is written as an escape such as \\x01)")
+            ok = False
+        elif kind.choices and value not in kind.choices:
             report.error("bad-value", f"{label} is '{shorten(value)}', expected one of: "
                          f"{', '.join(kind.choices)}", where, did_you_mean(value, kind.choices))
             ok = False
