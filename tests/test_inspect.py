@@ -1,6 +1,7 @@
 """`coursepack inspect`: our own zips pass; planted faults in copies of them are reported."""
 
 import json
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -369,3 +370,31 @@ def test_nothing_is_extracted_outside_a_temporary_folder(good, here, monkeypatch
     inspect_zip(zip_path)
     assert sorted(p.name for p in here.rglob("*")) == ["sly.zip", "temp", "work"]
     assert not Path("/tmp/evil.dtd").exists()
+
+
+@pytest.mark.parametrize("hostile", ["url(", "url('", 'url("', "url( ", "@import '"])
+def test_css_is_scanned_in_linear_time(hostile):
+    """Each match attempt stops where the next would start: 100,000 repeats take a fraction
+    of a second, where trying every length from every start would take many minutes (the
+    alarm turns such a regression into a failure, not a hang)."""
+    import signal
+    from coursepack.outside import scan_css
+
+    def too_slow(*_):
+        raise AssertionError("scanning the CSS took over 30 s")
+    before = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(30)
+    try:
+        found = scan_css(hostile * 100_000 + " url(https://cdn.example.org/x.png)")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
+    assert [r.url for r in found] == ["https://cdn.example.org/x.png"]
+
+
+def test_a_pipe_or_device_is_not_read_as_a_zip(tmp_path):
+    fifo = tmp_path / "package.zip"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero")):
+        [diagnostic] = inspect_zip(path).report.items
+        assert diagnostic.code == "zip-corrupt" and "not a regular file" in diagnostic.message

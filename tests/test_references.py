@@ -635,6 +635,21 @@ def test_bibtex_joins_parts_with_hash_through_strings(tmp_path):
         "Writing Good Courses", "Example Press Ltd", "Example Press Town", (2024, 1))
 
 
+def test_bibtex_addresses_are_verbatim_not_latex(tmp_path):
+    path = tmp_path / "urls.bib"
+    path.write_text("@online{a, title = {A}, year = 2021,\n"
+                    "  url = {https://example.org/search?q=care&page=2}}\n"
+                    "@online{b, title = {B}, year = 2021, doi = {10.1000/a_b%c},\n"
+                    "  url = {https://example.org/a%20b/c_d~e#frag}}\n"
+                    "@online{c, title = {C}, year = 2021, url = {https://example.org/x\\_y?a=1\\&b=2}}\n")
+    refs, report = read(path)
+    assert report.items == []
+    assert [(r.url, r.doi) for r in refs] == [
+        ("https://example.org/search?q=care&page=2", ""),
+        ("https://example.org/a%20b/c_d~e#frag", "10.1000/a_b%c"),
+        ("https://example.org/x_y?a=1&b=2", "")]
+
+
 def test_bibtex_repeated_field_keeps_the_entry_with_the_first_value(tmp_path):
     path = tmp_path / "twice.bib"
     path.write_text("@book{doe2024,\n  author = {Doe, Jane},\n  title = {One},\n"

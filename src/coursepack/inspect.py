@@ -8,8 +8,10 @@ removed afterwards. The result is a Report of Diagnostics plus facts about the p
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import re
+import stat
 import tempfile
 import zipfile
 from pathlib import Path
@@ -61,6 +63,9 @@ def inspect_zip(path: Path, schemas: Path | None = None, limits: Limits = Limits
     state = Contents(shown, Report(), limits)
     facts = Facts(shown)
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            # a named pipe or a device would be read without end, or block
+            raise zipfile.BadZipFile("it is not a regular file (a pipe or a device)")
         with zipfile.ZipFile(path) as zf:
             complete = read_zip(zf, state, _keep)
             _size_facts(zf.infolist(), state, facts)

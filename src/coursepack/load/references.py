@@ -297,6 +297,9 @@ _BIB_EXTRA = {"series": "collection-title", "note": "note", "isbn": "ISBN", "iss
               "howpublished": "medium", "type": "genre"}
 
 
+# Fields BibTeX and biblatex take verbatim (the url package's way): '%', '&', '~' and '_'
+# in them are an address's own characters, not LaTeX.
+_BIB_VERBATIM = frozenset({"url", "doi", "eprint", "file", "pdf", "urlraw"})
 MAX_BIB_FIELD = 20_000   # characters: LaTeX decoding time grows faster than the text
 _RUN_ON = lazyre.compile(r"\n\s*([A-Za-z][\w-]*)\s*=")
 # What LaTeX decoding may change: text without any of it is decoded as it is (a property
@@ -331,8 +334,12 @@ def _read_bibtex(text: str, source: Source, report: Report) -> list[Reference]:
             library = middleware.transform(library)
         _inherit_crossref(library, lines, source, report)
         _check_bib_fields(library, lines, source, report)
+        verbatim = [(field, field.value) for entry in library.entries for field in entry.fields
+                    if field.key.lower() in _BIB_VERBATIM]
         for middleware in (LatexDecoding(), mw.MonthIntMiddleware(True)):
             library = middleware.transform(library)
+        for field, value in verbatim:
+            field.value = value
     except Exception as exc:  # noqa: BLE001 - the parser's own failures become a diagnostic
         report.error("reference-syntax", f"cannot read the BibTeX file: {shorten(exc, 200)}",
                      source.at(1, 1))
@@ -493,6 +500,12 @@ def _bib_text(value) -> str:
     return reftext.normalise_space(text.replace("\\&", "&").replace("~", " "))
 
 
+def _bib_verbatim(value) -> str:
+    """A verbatim field as written; a character escaped for LaTeX (\\&, \\%, \\_) is that
+    character, as some tools write them even there."""
+    return reftext.normalise_space(re.sub(r"\\([&%_#$~{}])", r"\1", str(value)))
+
+
 @lru_cache(maxsize=1)
 def _latex():
     from pylatexenc.latex2text import LatexNodes2Text
@@ -533,7 +546,8 @@ def _from_bibtex(entry, where: Source, report: Report) -> Reference:
     fields: dict = {}
     for bib, name in _BIB_FIELDS.items():
         if bib in values and name not in fields:
-            fields[name] = _bib_text(values[bib])
+            fields[name] = _bib_verbatim(values[bib]) if bib in _BIB_VERBATIM \
+                else _bib_text(values[bib])
     if "page" in fields:
         fields["page"] = reftext.page_range(fields["page"])
     for bib, name in (("author", "authors"), ("editor", "editors")):
