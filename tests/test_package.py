@@ -306,6 +306,27 @@ def test_raw_html_is_filtered_by_an_allow_list(tmp_path, cli):
         assert gone not in body
 
 
+def test_raw_html_addresses_are_removed_as_reported(tmp_path, cli):
+    """An unsafe cite goes like an unsafe href; a raw link to a file or to a host without a
+    scheme goes too (the package has no such file; Markdown links are the checked way)."""
+    files = dict(MINIMAL)
+    files["lessons/one.md"] = (
+        "---\ntitle: One\n---\n"
+        '<q cite="javascript:alert(1)">a</q> <blockquote cite="vbscript:x">b</blockquote>\n\n'
+        '<a href="notes.pdf">c</a> <a href="//elsewhere.example/x">d</a> '
+        '<a href="#lesson-two">e</a> <a href="https://example.org/">f</a>\n')
+    course = write_course(tmp_path / "c", files)
+    result = cli("build", course, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("warning[raw-html-removed]") == 4
+    assert "the address 'notes.pdf' in <a href> names no web page and is removed" in result.output
+    page = zipfile.ZipFile(tmp_path / "out" / "tiny-scorm12.zip").read("index.html").decode()
+    body = page[page.index('id="lesson-one"'):page.index('id="lesson-two"')]
+    for gone in ("javascript:", "vbscript:", "notes.pdf", "elsewhere.example"):
+        assert gone not in body
+    assert 'href="#lesson-two"' in body and 'href="https://example.org/"' in body
+
+
 def test_allow_raw_html_passes_html_through_with_a_warning(tmp_path, cli):
     files = dict(MINIMAL)
     files["course.yaml"] = textwrap.dedent(MINIMAL["course.yaml"]) + "allow_raw_html: true\n"

@@ -6,11 +6,12 @@ responsibility for its HTML; it is then passed through and a warning says so."""
 from __future__ import annotations
 
 import re
+from html import unescape as html_unescape
 
 import nh3
 
 from . import lazyre
-from .diagnostics import Report, Source
+from .diagnostics import Report, Source, shorten
 
 TAGS = {
     "a", "abbr", "b", "bdi", "bdo", "blockquote", "br", "caption", "cite", "code", "col",
@@ -57,6 +58,12 @@ def check_raw(html: str, where: Source, report: Report) -> None:
             elif attr in ("href", "cite") and _unsafe(value.strip("'\"")):
                 report.warning("raw-html-removed", f"unsafe address in <{name} {attr}> is "
                                "removed", where, "only http, https, mailto and tel links")
+            elif attr in ("href", "cite") and _local(address := html_unescape(
+                    value.strip("'\""))):
+                report.warning("raw-html-removed", f"the address '{shorten(address)}' in "
+                               f"<{name} {attr}> names no web page and is removed", where,
+                               "link lessons in Markdown, [text](other.md), so the link is "
+                               "checked and points into the package; give web pages in full")
 
 
 def _unsafe(url: str) -> bool:
@@ -64,7 +71,20 @@ def _unsafe(url: str) -> bool:
     return bool(scheme) and scheme.group(1).lower() not in SCHEMES
 
 
+def _local(url: str) -> bool:
+    """An address without a scheme that is not a place in the page: a file (which the
+    package does not have: raw HTML is not packaged) or another host without a scheme."""
+    url = url.strip()
+    return not _SCHEME.match(url) and not url.startswith("#")
+
+
+def _keep_address(tag: str, attr: str, value: str) -> str | None:
+    if attr in ("href", "cite") and (_unsafe(value) or _local(value)):
+        return None
+    return value
+
+
 def clean(html: str) -> str:
     """The lesson HTML with everything outside the allow-list removed."""
     return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=SCHEMES,
-                     link_rel=None, strip_comments=True)
+                     link_rel=None, strip_comments=True, attribute_filter=_keep_address)
