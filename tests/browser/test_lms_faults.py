@@ -381,6 +381,61 @@ def test_exit_while_the_lms_fails(packages, lms_for, check_quiz, standard):
         == 2, "the course kept calling a session it had ended"
 
 
+# The LMS's Initialize says "false" (error 101) while window.initRefused is set: an LMS whose
+# session is not ready yet (an expired login, the attempt open in another tab).
+REFUSE_INIT = """if (window === window.top) {
+  window.initRefused = true;
+  [["API", "LMSInitialize", "LMSGetLastError"], ["API_1484_11", "Initialize", "GetLastError"]]
+    .forEach(([name, init, error]) => {
+      let api;
+      Object.defineProperty(window, name, { configurable: true, get: () => api, set: (v) => {
+        const start = v[init], last = v[error];
+        v[init] = function () { return window.initRefused ? "false" : start.apply(v, arguments); };
+        v[error] = function () { return window.initRefused ? "101" : last.apply(v, arguments); };
+        api = v;
+      } });
+    });
+}"""
+
+
+@pytest.mark.parametrize("standard", ["scorm12", "scorm2004"])
+def test_an_lms_that_starts_late(packages, lms_for, standard):
+    """The API is there but Initialize fails: the learner is told progress is not reaching
+    the LMS, and the start is tried again with each retry. Once it succeeds, the LMS gets this
+    session's progress together with what it held from before."""
+    built = packages(standard)
+    ids = lesson_ids(built)
+    first = launch(lms_for, built)
+    first.course.locator("#cp-next").click()
+    first.course.locator("#cp-exit").click()
+    before = first.cmi()                        # lessons 0 and 1 visited
+
+    lms = lms_for(built)
+    paused_clock(lms.page)
+    lms.page.add_init_script(REFUSE_INIT)
+    launch(lms_for, built, previous=before, lms=lms)
+    assert_warned(lms)
+    assert lms.course.locator("#cp-exit").is_hidden()
+    lms.course.locator(f".cp-toc a[data-lesson='{ids[3]}']").click()
+    assert_warned(lms)
+    assert committed(lms) is None
+
+    lms.page.evaluate("() => { window.initRefused = false; }")
+    lms.page.clock.run_for(RETRY_PAUSES_MS[0])
+    assert status_text(lms) == ""
+    assert location_of(committed(lms), lms.v12) == ids[3]
+    visited = lms.frame.evaluate(
+        "() => [...document.querySelectorAll('.cp-toc a.cp-visited')].map(a => a.dataset.lesson)")
+    assert visited == [ids[0], ids[1], ids[3]]
+    assert lms.course.locator("#cp-exit").is_visible()
+    lms.course.locator("#cp-exit").click()
+    assert status_text(lms).startswith("Your progress has been saved.")
+    again = launch(lms_for, built, previous=lms.cmi())      # a browser without the mirror
+    assert again.visible_lessons() == [ids[3]]
+    assert again.frame.evaluate("() => document.querySelectorAll('.cp-toc a.cp-visited')"
+                                ".length") == 3
+
+
 # ---------------------------------------------------------------- relaunch
 
 @pytest.mark.parametrize("standard", ["scorm12", "scorm2004"])

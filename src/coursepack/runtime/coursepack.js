@@ -339,23 +339,21 @@
 
   /* ---- the course ---- */
 
-  var store = null, usingLms = false;
+  var key = "coursepack:" + data.course.id + ":" + data.sco;
   var apiName = data.standard === "scorm12" ? "API" : data.standard === "scorm2004" ? "API_1484_11" : "";
   var api = apiName ? findApi(apiName) : null;
-  if (api) {
-    store = new Scorm(api, data.standard);
-    usingLms = store.start();
-  }
-  if (!usingLms) {
-    store = new LocalStore("coursepack:" + data.course.id + ":" + data.sco);
-    store.start();
-  }
+  /* An LMS that is there but does not start the session (lms set, usingLms false) may start
+     it later: until then the course runs from this browser's record, the learner is told,
+     and each retry tries to start it again (join). */
+  var lms = api ? new Scorm(api, data.standard) : null;
+  var usingLms = !!lms && lms.start();
+  var store = usingLms ? lms : new LocalStore(key);
 
   var startedAt = Date.now();
   var saved = store.restore();
   var mirror = null;
   if (usingLms) {
-    mirror = new LocalStore("coursepack:" + data.course.id + ":" + data.sco + ":" + store.learner());
+    mirror = new LocalStore(key + ":" + store.learner());
     var kept = mirror.restore();
     if (!saved.suspend && !saved.location && kept.suspend) { saved = kept; }
   }
@@ -429,9 +427,13 @@
 
   function persist(items) {
     if (finished) { return true; }
+    if (lms && !usingLms) {
+      if (lms.start()) { join(); }
+      else { lms.waiting = lms.waiting.concat(items || []); }
+    }
     var snap = snapshot();
     if (mirror) { mirror.save(snap); }
-    var ok = store.save(snap, items);
+    var ok = store.save(snap, items) && (usingLms || !lms);
     if (ok) {
       retries = 0;
       if (warned) { warned = false; say(""); }
@@ -450,6 +452,25 @@
       }
     }
     return ok;
+  }
+
+  /* The LMS started late: what it held (from an earlier session) and this session's progress
+     come together, and the LMS gets the lot. */
+  function join() {
+    var kept = lms.restore(), mine = visited;
+    decodeState(kept.suspend).forEach(function (state, i) {
+      if (!quizStates[i]) {         /* a quiz this session has not touched */
+        quizStates[i] = state;
+        if (quizViews[quizSpecs[i].id]) { quizViews[quizSpecs[i].id].load(); }
+      }
+    });
+    visited = visited.map(function (v, i) { return v || mine[i]; });
+    completed = completed || kept.completed || visitedCount() >= data.completion.needed;
+    store = lms;
+    usingLms = true;
+    mirror = new LocalStore(key + ":" + lms.learner());
+    if (exitButton) { exitButton.hidden = false; }
+    updateProgress();
   }
 
   function updateProgress() {

@@ -169,17 +169,23 @@
     this.result = section.querySelector(".cp-quiz-result");
     this.retry = section.querySelector(".cp-quiz-retry");
     this.submitButton = section.querySelector(".cp-quiz-submit");
-    this.state = host.restore(spec.id) || this.fresh(0, null);
     this.startedAt = null;      /* set when the learner first sees the questions */
     this.wire();
-    this.arrange();
-    if (this.state.answers && this.state.submitted) { this.show(); }
-    else if (this.attemptsLeft() <= 0) { this.close(); }
-    else if (this.state.answers) { this.restoreDraft(); }
-    this.updateInfo();
+    this.load();
   }
 
   Quiz.prototype = {
+    /* The quiz as the course's record has it. */
+    load: function () {
+      this.state = this.host.restore(this.spec.id) || this.fresh(0, null);
+      this.arrange();
+      if (this.state.answers && this.state.submitted) { this.show(); }
+      else if (this.attemptsLeft() <= 0) { this.close(); }
+      else if (this.state.answers) { this.restoreDraft(); }
+      this.updateInfo();
+    },
+
+
     /* The course shows the quiz's lesson: the questions are in front of the learner from
        now on (latency counts from here, not from when the page loaded). */
     presented: function () {
