@@ -286,6 +286,28 @@ def test_odd_asset_names_cannot_collide(tmp_path, cli):
         assert {zf.read(n) for n in assets} == {b"space", b"underscore"}
 
 
+def test_no_file_takes_the_name_another_was_given(tmp_path, cli):
+    """A file named as a renamed one would be ('a_b-<hash>.png'), and names that differ only
+    in capitals (which a Windows or macOS server does not tell apart), keep apart."""
+    renamed = f"a_b-{hashlib.sha256(b'img/a b.png').hexdigest()[:8]}.png"
+    files = dict(MINIMAL)
+    files["lessons/one.md"] = ("---\ntitle: One\n---\n![a](<../img/a b.png>) "
+                               f"![b](../img/{renamed}) ![c](../img/X.png) ![d](../img/x.png)\n")
+    course = write_course(tmp_path / "c", files)
+    (course / "img").mkdir()
+    contents = {"a b.png": b"space", renamed: b"look-alike", "X.png": b"capital",
+                "x.png": b"small"}
+    for name, data in contents.items():
+        (course / "img" / name).write_bytes(data)
+    [zip_path] = build(cli, course, tmp_path / "out")
+    with zipfile.ZipFile(zip_path) as zf:
+        assets = [n for n in zf.namelist() if n.startswith("assets/")]
+        assert sorted(zf.read(n) for n in assets) == sorted(contents.values())
+        assert len({n.lower() for n in assets}) == 4
+        page = zf.read("index.html").decode()
+    assert all(f'src="{name}"' in page for name in assets)
+
+
 def test_raw_html_is_filtered_by_an_allow_list(tmp_path, cli):
     files = dict(MINIMAL)
     files["lessons/one.md"] = (

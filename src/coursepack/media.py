@@ -39,12 +39,18 @@ class VideoView(Struct, frozen=True):
     cues: tuple[CueView, ...]
 
 
+_HASHED = re.compile(r"-[0-9a-f]{8}(?:\.[^./]*)?$")
+
+
 def asset_href(course: Course, path) -> str:
-    """Package path of a course file: assets/ + its path in the course. Characters that need
-    escaping in a URL are replaced, with a short hash added so two names cannot collide."""
+    """Package path of a course file: assets/ + its path in the course, in lower case.
+    Characters that need escaping in a URL are replaced, and capitals lowered, with a short
+    hash of the path added, so that no two files share a name, even on a server that does
+    not tell capitals apart; a name that already ends as such a hash ('-0123abcd') gets one
+    too, so a file cannot take the name another was given."""
     rel = path.relative_to(course.root).as_posix()
-    safe = re.sub(r"[^A-Za-z0-9._/-]", "_", rel)
-    if safe != rel:
+    safe = re.sub(r"[^a-z0-9._/-]", "_", rel.lower())
+    if safe != rel or _HASHED.search(rel):
         stem, dot, ext = safe.rpartition(".")
         digest = hashlib.sha256(rel.encode()).hexdigest()[:8]
         safe = f"{stem}-{digest}.{ext}" if dot and "/" not in ext else f"{safe}-{digest}"
