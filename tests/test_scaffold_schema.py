@@ -40,6 +40,35 @@ def test_new_refuses_a_non_empty_folder(tmp_path, cli):
     assert cli("new", tmp_path / "x", "--language", "English!").exit_code == 2
 
 
+@pytest.mark.parametrize("name, course_id", [("123", "123"), ("yes", "yes"),
+                                             ("2024-01-05", "2024-01-05"),
+                                             ("Ça va", "ca-va")])
+def test_new_course_validates_whatever_its_folder_is_called(tmp_path, cli, name, course_id):
+    """The id is written quoted: YAML would read 123, yes or a date as no text at all."""
+    result = cli("new", tmp_path / name)
+    assert result.exit_code == 0, result.output
+    assert cli("validate", tmp_path / name, "--strict").exit_code == 0
+    assert yaml.safe_load((tmp_path / name / "course.yaml").read_text())["id"] == course_id
+
+
+def test_new_reports_what_it_cannot_do_and_leaves_nothing(tmp_path, cli):
+    (tmp_path / "afile").write_text("mine")
+    cases = [(tmp_path / "afile", "afile is a file"),
+             (tmp_path / "afile" / "sub", "Not a directory"),
+             (tmp_path / "x" / ("b" * 300) / "y", "File name too long")]
+    for folder, said in cases:
+        result = cli("new", folder)
+        assert result.exit_code == 2 and said in result.output, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+    for title, said in [("   ", "the title is empty"), ("a\x01b", "control character"),
+                        ("t" * 300, "the limit is 200")]:
+        result = cli("new", tmp_path / "c", "--title", title)
+        assert result.exit_code == 2 and said in result.output
+    assert not (tmp_path / "c").exists()
+    result = cli("schema", "--out", tmp_path / "afile" / "schemas")
+    assert result.exit_code == 2 and "cannot write" in result.output
+
+
 def test_schema_command_writes_three_files(tmp_path, cli):
     result = cli("schema", "--out", tmp_path / "s")
     assert result.exit_code == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -191,13 +192,30 @@ def new_cmd(ctx: click.Context, folder: Path, title: str | None, language: str) 
     if not re.fullmatch(LANGUAGE_PATTERN, language):
         raise click.BadParameter(f"'{language}' is not a BCP 47 language tag (e.g. en, en-GB)",
                                  param_hint="--language")
+    if title is not None:
+        problem = _title_problem(title)
+        if problem:
+            raise click.BadParameter(problem, param_hint="--title")
     try:
         written = create(folder, title, language)
     except ScaffoldError as exc:
         raise click.UsageError(str(exc)) from exc
     if not ctx.find_root().obj.get("quiet"):
         click.echo(f"created {display_path(folder)}/ ({len(written)} files)")
-        click.echo(f"next: coursepack preview {display_path(folder)}")
+        click.echo(f"next: coursepack preview {shlex.quote(display_path(folder))}")
+
+
+def _title_problem(title: str) -> str:
+    """What course.yaml's checks would say of a title given on the command line."""
+    from .schema import COURSE, UNHOLDABLE
+    limit = COURSE.fields["title"].type.max_length
+    if not title.strip():
+        return "the title is empty"
+    if limit and len(title) > limit:
+        return f"the title is {len(title)} characters long, the limit is {limit}"
+    if UNHOLDABLE.search(title):
+        return "the title holds a control character, which pages and manifests cannot hold"
+    return ""
 
 
 @main.command("schema")
@@ -212,7 +230,12 @@ def schema_cmd(ctx: click.Context, out_dir: Path) -> None:
     Point a YAML file at one with a first line such as
     `# yaml-language-server: $schema=.coursepack/schemas/course.schema.json`."""
     from .jsonschema_export import write_schemas
-    for path in write_schemas(out_dir):
+    try:
+        written = write_schemas(out_dir)
+    except OSError as exc:
+        raise click.UsageError(f"cannot write {display_path(out_dir)}: "
+                               f"{exc.strerror or exc}") from None
+    for path in written:
         if not ctx.find_root().obj.get("quiet"):
             click.echo(f"wrote {display_path(path)}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import unicodedata
 from pathlib import Path
 
 from .jsonschema_export import write_schemas
@@ -18,17 +19,44 @@ class ScaffoldError(Exception):
 
 
 def course_id_for(folder: Path) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", folder.resolve().name.lower()).strip("-")
+    """An id from the folder's name: lower case, accents dropped ('Ça va' -> 'ca-va'),
+    anything else a hyphen."""
+    name = unicodedata.normalize("NFKD", folder.resolve().name.lower())
+    slug = re.sub(r"[^a-z0-9]+", "-", name.encode("ascii", "ignore").decode()).strip("-")
     return slug[:64].strip("-") or "my-course"
 
 
 def create(folder: Path, title: str | None, language: str) -> list[Path]:
-    """Write the scaffold into folder (which must be missing or empty)."""
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise ScaffoldError(f"{folder} is not empty; choose a new folder")
+    """Write the scaffold into folder (which must be missing or empty). Should that fail,
+    whatever was made is removed."""
+    made = None
+    try:
+        if folder.exists() and not folder.is_dir():
+            raise ScaffoldError(f"{folder} is a file; choose a new folder")
+        if folder.exists() and any(folder.iterdir()):
+            raise ScaffoldError(f"{folder} is not empty; choose a new folder")
+        made = _first_missing(folder)
+        return _write(folder, title, language)
+    except OSError as exc:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
+        raise ScaffoldError(f"cannot create {folder}: {exc.strerror or exc}") from None
+
+
+def _first_missing(folder: Path) -> Path | None:
+    """The outermost folder on the way to folder that does not exist yet."""
+    missing = None
+    for path in (folder.absolute(), *folder.absolute().parents):
+        if path.exists():
+            break
+        missing = path
+    return missing
+
+
+def _write(folder: Path, title: str | None, language: str) -> list[Path]:
     course_id = course_id_for(folder)
     title = title or course_id.replace("-", " ").capitalize()
-    values = {"@@ID@@": course_id, "@@TITLE@@": json.dumps(title, ensure_ascii=False),
+    values = {"@@ID@@": json.dumps(course_id), "@@TITLE@@": json.dumps(title, ensure_ascii=False),
               "@@LANGUAGE@@": language}
     written = []
     for source in sorted(TEMPLATE.rglob("*")):

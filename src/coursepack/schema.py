@@ -127,7 +127,7 @@ def _matches(value, kind) -> bool:
 
 # Characters XML 1.0 cannot hold at all (HTML calls them parse errors): control characters
 # other than tab and line breaks, and the two non-characters U+FFFE and U+FFFF.
-_UNHOLDABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+UNHOLDABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _check(doc: YamlDoc, value, kind, report: Report, what: str, path: tuple) -> bool:
@@ -146,7 +146,7 @@ def _check(doc: YamlDoc, value, kind, report: Report, what: str, path: tuple) ->
         return False
     ok = True
     if isinstance(kind, Str):
-        control = _UNHOLDABLE.search(value)
+        control = UNHOLDABLE.search(value)
         if control:
             report.error("bad-value", f"{label} holds the control character "
                          f"U+{ord(control.group()):04X}, which pages and manifests cannot hold",
