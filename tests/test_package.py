@@ -3,6 +3,7 @@
 import hashlib
 import io
 import json
+import os
 import textwrap
 import re
 import zipfile
@@ -150,6 +151,16 @@ def test_control_files_are_shipped_and_referenced(tmp_path, cli, tiny, scorm_sch
     assert location.split()[1::2] == ["imscp_rootv1p1p2.xsd", "imsmd_rootv1p2p1.xsd",
                                       "adlcp_rootv1p2.xsd"]
     assert validate_manifest(manifest, scorm_schemas / "scorm12", "scorm12") == []
+
+
+def test_control_files_with_names_no_zip_entry_can_have_are_left_out(tmp_path, cli, tiny):
+    controls = tmp_path / "controls"
+    controls.mkdir()
+    for name in (b"good.xsd", b"bad\xffbyte.xsd", b"new\nline.xsd", b"back\\slash.xsd"):
+        (controls / os.fsdecode(name)).write_bytes(b"<xs:schema/>")
+    [zip_path] = build(cli, tiny, tmp_path / "out", "--control-files", controls)
+    with zipfile.ZipFile(zip_path) as zf:
+        assert [n for n in zf.namelist() if n.endswith(".xsd")] == ["good.xsd"]
 
 
 def test_control_files_in_hidden_folders_ship_and_version_control_ones_do_not(

@@ -87,15 +87,17 @@ def _strip_wrapping_quotes(text: str) -> str:
 
 
 def _short_words(words: list[str]) -> list[str]:
-    """Words longer than a line (a long compound, an address) broken into line-long pieces,
-    each but the last ending in a hyphen."""
+    """Words longer than a line broken into line-long pieces: a long compound or an address
+    with a hyphen at each break, text written without spaces (Chinese, Japanese) as it is."""
     if all(len(word) <= MAX_LINE for word in words):
         return words
     out = []
     for word in words:
         while len(word) > MAX_LINE:
-            out.append(word[:MAX_LINE - 1] + "-")
-            word = word[MAX_LINE - 1:]
+            latin = word[MAX_LINE - 2:MAX_LINE].isascii()
+            cut = MAX_LINE - 1 if latin else MAX_LINE
+            out.append(word[:cut] + ("-" if latin else ""))
+            word = word[cut:]
         out.append(word)
     return out
 

@@ -56,9 +56,21 @@ def control_files(folder: Path | None, standard: str = "") -> dict[str, bytes]:
     for path in sorted(folder.rglob("*")):
         name = path.relative_to(folder)
         if path.is_file() and not path.is_symlink() and path.suffix.lower() in (".xsd", ".dtd") \
-                and not VCS_FOLDERS.intersection(name.parts):    # as the build's digest
+                and not VCS_FOLDERS.intersection(name.parts) \
+                and _entry_name(name.as_posix()):      # (the first as the build's digest)
             out[name.as_posix()] = path.read_bytes()
     return out
+
+
+def _entry_name(name: str) -> bool:
+    """Whether a file name can be a zip entry's as every unzip reads it: UTF-8 (not bytes the
+    file system could not decode), no backslash, no control character. A schema file named
+    otherwise could not be one the manifest's schemaLocation names either."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return not any(ch == "\\" or ord(ch) < 32 or ord(ch) == 127 for ch in name)
 
 
 def schema_locations(shipped: dict[str, bytes], known: dict[str, str]) -> str:
