@@ -426,6 +426,22 @@ def test_citation_forms_in_harvard(tmp_path):
     assert 'id="refs-two"' not in html
 
 
+@pytest.mark.parametrize("style, cited", [
+    ("chicago", ["(West et al. 2019, 146–7)", "(García 2017, chap. 2)", "(West et al. 2019)"]),
+    ("apa", ["(West et al., 2019, pp. 146–7)", "(García, 2017, Chapter 2)",
+             "(West et al., 2019)"])])
+def test_how_a_work_is_cited_does_not_change_its_entry(tmp_path, style, cited):
+    """The entry shows the work's own pages whatever page a citation names; a chapter keeps
+    its label in styles that test whether the locator is a number."""
+    course = citing_course(tmp_path, style=style, references_page="all")
+    (course / "lessons" / "one.md").write_text(
+        "---\ntitle: First lesson\n---\n\nA [@west2019, pp. 146-7] and [@garcia2017, chap. 2].\n")
+    html = built_page(course)
+    assert citations_in(html) == cited
+    [west] = [e for e in entries(html) if e.startswith("West")]
+    assert "145–60" in west or "145–160" in west
+
+
 def test_citations_without_authors_read_again_only_their_own_works(tmp_path, monkeypatch):
     """A citation that leaves its authors out ('@garcia2017 argues', '[-@nhs2022]') has
     its own works read again with a stand-in author, and only those: reading the whole list

@@ -166,7 +166,8 @@ def punctuation_in_quote(style_path: Path, locale: str, version: int = 0) -> boo
 @lru_cache(maxsize=16)
 def load_style(path: Path, locale: str, version: int = 0):
     from citeproc import CitationStylesStyle
-    from . import citeproc_memo
+    from . import citeproc_fixes, citeproc_memo
+    citeproc_fixes.install()
     citeproc_memo.install()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -226,6 +227,12 @@ def render(course: Course, listed: list[Reference], uses: list[Cite]
         rest = [k for k in ids if k not in cited]
         if rest:
             bib.register(Citation([CitationItem(ids[k]) for k in rest]))
+        # The list's entries are written from these items: citeproc-py keeps the first
+        # citation's (its locator would stand for the work's pages), so they are made anew,
+        # as the work alone.
+        works = Citation([CitationItem(item.key) for item in bib.items])
+        works.bibliography = bib
+        bib.items = list(works.cites)
         # Each entry is written on its own, so only its number (citation-number) can depend
         # on the list's order. Without numbers, the entries are written in the order cited
         # while the list is sorted, with the citations (which link to its anchors).
