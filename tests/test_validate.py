@@ -207,3 +207,30 @@ def test_quiz_text_with_blocks_is_a_warning(tmp_path, cli):
     course = write_course(tmp_path / "c", files)
     result = json.loads(cli("validate", course, "--format", "json").output)
     assert [(d["code"], d["line"]) for d in result["diagnostics"]] == [("quiz-text-blocks", 5)]
+
+
+def test_text_output_shows_control_characters_and_puts_the_caret_under_wide_text(tmp_path):
+    from coursepack.diagnostics import Report, Source, format_text
+    path = tmp_path / "one.md"
+    path.write_text("\ufeffAnother 😀😀 [@nokey] x\n")
+    report = Report()
+    report.error("unknown-citation", "no reference has the key 'a\x00b\x1b[2J'",
+                 Source(str(path), 1, 12), "first line\nsecond line")
+    text = format_text(report, 1)
+    assert "\x00" not in text and "\x1b" not in text and "'a␀b␛[2J'" in text
+    line, caret = text.split("\n")[1:3]
+    assert line.endswith("| Another 😀😀 [@nokey] x")        # no byte-order mark
+    assert caret.index("^") - caret.index("|") - 2 == 13     # 8 + 2 wide x 2 + 1 cells
+    assert "hint: first line\n        second line" in text
+
+
+def test_verbose_build_keeps_the_json_report_whole(tmp_path):
+    import subprocess
+    import sys
+    course = write_course(tmp_path / "c", MINIMAL)
+    done = subprocess.run([sys.executable, "-m", "coursepack", "build", str(course), "-v",
+                           "--format", "json", "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0
+    assert json.loads(done.stderr)["summary"] == {"errors": 0, "warnings": 0}
+    assert "built in" in done.stdout

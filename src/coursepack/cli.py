@@ -11,7 +11,8 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .diagnostics import Report, display_path, format_github, format_json, format_text
+from .diagnostics import (Report, display_path, format_github, format_json, format_text,
+                          plural)
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 DEFAULT_COURSES = Path("courses")
@@ -37,8 +38,9 @@ def _describe(course) -> str:
     lessons = course.lessons
     quizzes = sum(1 for lesson in lessons if lesson.quiz is not None)
     videos = sum(1 for lesson in lessons if lesson.video is not None)
-    return (f"{len(course.modules)} modules, {len(lessons)} lessons ({quizzes} quizzes, "
-            f"{videos} videos), {len(course.references)} references")
+    return (f"{plural(len(course.modules), 'module')}, {plural(len(lessons), 'lesson')} "
+            f"({plural(quizzes, 'quiz', 'quizzes')}, {plural(videos, 'video')}), "
+            f"{plural(len(course.references), 'reference')}")
 
 
 def _print_report(report: Report, fmt: str, courses: list[str], stream, quiet: bool) -> None:
@@ -163,9 +165,10 @@ def build_cmd(ctx: click.Context, paths: tuple[Path, ...], targets: tuple[str, .
     if not quiet:
         for job, outcome in zip(work, outcomes):
             if ctx.find_root().obj.get("verbose"):
+                # with the 'built' lines: the diagnostics' stream may be a JSON report
                 click.echo(f"{display_path(job.folder)}: "
                            f"{'unchanged since the last build' if outcome.reused else 'built'}"
-                           f" in {outcome.seconds:.2f} s", err=True)
+                           f" in {outcome.seconds:.2f} s")
             for path in outcome.written:
                 note = " (unchanged)" if outcome.reused else ""
                 if path.is_dir():

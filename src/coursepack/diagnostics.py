@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -116,8 +118,8 @@ def _real_cwd(cwd: str) -> str:
     return os.path.realpath(cwd)
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def plural(n: int, word: str, words: str = "") -> str:
+    return f"{n} {word if n == 1 else words or word + 's'}"
 
 
 def summary_line(report: Report, courses: int) -> str:
@@ -146,17 +148,38 @@ def format_text(report: Report, courses: int, color: bool = False) -> str:
     out: list[str] = []
     for d in report.sorted():
         sev = paint(d.severity, "1;31" if d.is_error else "1;33")
-        out.append(f"{paint(d.location(), '1')}: {sev}[{d.code}]: {d.message}")
+        out.append(f"{paint(d.location(), '1')}: {sev}[{d.code}]: {_printable(d.message)}")
         text = _source_line(d.file, d.line, cache) if d.line else None
         if text is not None and len(text) <= 400:
+            if d.line == 1:
+                text = text.removeprefix("\ufeff")
+            text = _printable(text.replace("\t", " "))
             gutter = f"{d.line:>5} | "
-            out.append(gutter + text.replace("\t", " "))
-            caret_at = max(d.column, 1) - 1
+            out.append(gutter + text)
+            caret_at = _cells(text[:max(d.column, 1) - 1])
             out.append(" " * (len(gutter) - 2) + "| " + " " * caret_at + paint("^", "1;32"))
         if d.hint:
-            out.append(f"  {paint('hint', '1;36')}: {d.hint}")
+            hint = _printable(d.hint).replace("\n", "\n" + " " * 8)
+            out.append(f"  {paint('hint', '1;36')}: {hint}")
     out.append(summary_line(report, courses))
     return "\n".join(out)
+
+
+def _printable(text: str) -> str:
+    """Text for a terminal: control characters (a NUL, an escape) shown as their symbols
+    (U+2400...), one character each, so nothing in a source can steer the terminal."""
+    return _CONTROL.sub(lambda m: chr(0x2400 + ord(m.group())) if m.group() < " " else "\u2421",
+                        text)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _cells(text: str) -> int:
+    """How many terminal cells text takes: wide (East Asian, emoji) characters two, marks
+    that combine with the one before none."""
+    return sum(0 if unicodedata.combining(ch) else
+               2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 JSON_FORMAT_VERSION = 1
@@ -190,6 +213,6 @@ def format_github(report: Report, courses: int) -> str:
             props += [f"line={d.line}", f"col={max(d.column, 1)}"]
         props.append(f"title={_gh_escape(d.code, True)}")
         message = d.message + (f" (hint: {d.hint})" if d.hint else "")
-        out.append(f"::{kind} {','.join(props)}::{_gh_escape(message)}")
+        out.append(f"::{kind} {','.join(props)}::{_gh_escape(_printable(message))}")
     out.append(summary_line(report, courses))
     return "\n".join(out)
