@@ -703,6 +703,11 @@ def test_reference_never_cited(tmp_path):
          "all' in course.yaml to list every entry")]
     # with references_page: all, listing everything is what the author asked for
     assert diagnostics_of(citing_course(tmp_path / "all", references_page="all")) == []
+    # a lesson left out for an error in its front matter may cite any of them
+    broken = citing_course(tmp_path / "broken")
+    one = broken / "lessons" / "one.md"
+    one.write_text(one.read_text().replace("title: First lesson", "title: First lesson\nsumary: x"))
+    assert [d[0] for d in diagnostics_of(broken)] == ["unknown-key"]
 
 
 def test_reference_without_year_or_title(tmp_path):
