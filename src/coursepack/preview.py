@@ -204,7 +204,10 @@ def watch(previewer: Previewer, stop: threading.Event) -> None:
     from watchfiles import watch as watch_files
     for _ in watch_files(previewer.folder, stop_event=stop, debounce=150, step=50,
                          raise_interrupt=False):
-        previewer.rebuild()
+        try:
+            previewer.rebuild()
+        except Exception as exc:  # noqa: BLE001 - the preview outlives any one rebuild
+            previewer.echo(f"not rebuilt: {type(exc).__name__}: {exc}")
 
 
 def start(folder: Path, port: int, echo=print, color=False):
