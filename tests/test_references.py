@@ -230,7 +230,7 @@ def test_csl_json_items_are_located_under_their_key(tmp_path):
      3, 14),
     ("shape.json", '{"id": "x"}', 1, 1),
     ("bad.bib", "@book{ok, title={Fine}, year=2001}\n\n@article{broken,\n  title = {Unclosed,\n"
-                "  year = 2020\n\n@book{next, title={Next}, year={2002}}\n", 3, 1),
+                "  year = 2020\n\n@book{next, title={Next}, year={2002}}\n", 4, 11),
     ("bad.ris", "TY  - JOUR\nTI  - No end\n\nTY  - BOOK\nTI  - Fine\nER  - \n", 1, 1),
     ("stray.ris", "TY  - BOOK\nTI  - Fine\nER  - \nstray text\n", 4, 1),
     ("tag.ris", "TY  - BOOK\nTI - one space\nER  - \n", 2, 1),
@@ -664,6 +664,19 @@ def test_bibtex_addresses_are_verbatim_not_latex(tmp_path):
         ("https://example.org/search?q=care&page=2", ""),
         ("https://example.org/a%20b/c_d~e#frag", "10.1000/a_b%c"),
         ("https://example.org/x_y?a=1&b=2", "")]
+
+
+def test_bibtex_value_never_closed_is_reported_where_it_opens(tmp_path):
+    path = tmp_path / "open.bib"
+    path.write_text("@book{ok, title = {Fine}, year = 2020}\n"
+                    "@article{a1,\n  author = {A, B},\n  title = {T\n  year = {2020},\n}\n"
+                    "@article{a2,\n  title = \"T2,\n  year = {2021}\n}\n"
+                    "@book{last, title = {Read}, year = 2021}\n")
+    refs, report = read(path)
+    assert [r.key for r in refs] == ["ok", "last"]
+    assert [(d.code, d.line, d.column, d.message) for d in report.items] == [
+        ("reference-syntax", 4, 11, "the value of 'title' opened here is never closed"),
+        ("reference-syntax", 8, 11, "the value of 'title' opened here is never closed")]
 
 
 def test_bibtex_repeated_field_keeps_the_entry_with_the_first_value(tmp_path):

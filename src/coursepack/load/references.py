@@ -354,6 +354,17 @@ def _read_bibtex(text: str, source: Source, report: Report) -> list[Reference]:
             out.append(Reference(key=block.key, type="document", source=where, format="bibtex"))
         elif type(block).__name__.endswith("FailedBlock") or \
                 type(block).__name__ == "MiddlewareErrorBlock":
+            unclosed = _unclosed_value(getattr(block, "raw", "") or "")
+            if unclosed:
+                offset, field, opener = unclosed
+                raw = block.raw
+                at_line = line + raw.count("\n", 0, offset)
+                at_column = offset - raw.rfind("\n", 0, offset)
+                report.error("reference-syntax", f"the value of '{shorten(field)}' opened here "
+                             "is never closed", source.at(at_line, at_column),
+                             f"close it with {'}' if opener == '{' else opener} before the "
+                             "comma that ends the field")
+                continue
             error = getattr(block, "error", None)
             reason = getattr(error, "abort_reason", "") or str(error or "")
             reason = shorten(reason, 200).rstrip(".").replace("`", "'")
@@ -362,6 +373,38 @@ def _read_bibtex(text: str, source: Source, report: Report) -> list[Reference]:
                          "check that every field is written name = {value}, with "
                          "commas between fields and balanced braces")
     return out
+
+
+_FIELD_START = lazyre.compile(r"([A-Za-z][\w:.+-]*)\s*=\s*([{\"])")
+
+
+def _unclosed_value(raw: str) -> tuple[int, str, str] | None:
+    """Where an entry's field value opens ('{' or '"') and is never closed: (offset of the
+    opening character, field name, the opening character)."""
+    start = raw.find("{")
+    if start < 0:
+        return None
+    pos = start + 1
+    while True:
+        match = _FIELD_START.search(raw, pos)
+        if match is None:
+            return None
+        opener, depth, i = match.group(2), 0, match.end(2)
+        if opener == "{":
+            depth = 1
+            while i < len(raw) and depth:
+                depth += {"{": 1, "}": -1}.get(raw[i], 0)
+                i += 1
+            if depth or i >= len(raw):     # (at the end, it took the entry's own '}')
+                return match.start(2), match.group(1), opener
+        else:
+            while i < len(raw) and raw[i] != '"':
+                depth += {"{": 1, "}": -1}.get(raw[i], 0)
+                i += 1
+            if i >= len(raw):
+                return match.start(2), match.group(1), opener
+            i += 1
+        pos = i
 
 
 def _keep_first_of_repeated_fields(library, lines: list[str], source: Source,
