@@ -197,3 +197,15 @@ def test_vtt_output_has_kind_language_and_chapters():
     assert "00:00:01.000 --> 00:00:04.500 position:10% align:start line:85%\n" in kept
     assert "An hour in, still talking &amp; listening." in kept
     assert chapters_vtt(t, "en") is None
+
+
+def test_webvtt_header_and_time_forms_are_held_to_the_format(tmp_path):
+    course = video_course(tmp_path, "WEBVTTX\n\n00:01.000 --> 00:02.000\nhi\n")
+    report = Report()
+    check(course, report)
+    assert [(d.code, d.line) for d in report.items] == [("transcript-format", 1)]
+    course = video_course(tmp_path / "b", "WEBVTT - a title\n\n00:01.5 --> 00:03.000\nhi\n")
+    report = Report()
+    assert check(course, report).ok
+    assert [(d.code, d.severity, d.line, d.column) for d in report.items] == [
+        ("timestamp-form", "warning", 3, 1)]

@@ -21,7 +21,7 @@ from pathlib import Path
 from msgspec.structs import replace
 
 from .. import lazyre
-from ..diagnostics import Report, Source, display_path
+from ..diagnostics import Report, Source, display_path, shorten
 from ..model import Cue, Transcript
 from ..timecode import TIME, parse_time
 from .files import read_text
@@ -38,6 +38,9 @@ _TIMELIKE = lazyre.compile(r"^(?:(?:Segment|Part|Chapter|Section)\s+\d+\s*\()?[\
                        re.IGNORECASE)
 _SPEAKER = lazyre.compile(r"^(?P<name>[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}):\s+(?P<text>\S.*)$")
 _VTT_TIMING = lazyre.compile(r"^\s*(\S+)\s+-->\s+(\S+)(.*)$")
+_VTT_HEADER = lazyre.compile(r"WEBVTT(?:[ \t].*)?\s*$")
+# a time as WebVTT writes it (SRT: hours always there, a comma; a point is taken too)
+_STRICT_TIME = lazyre.compile(r"(?:\d{2,}:)?[0-5]\d:[0-5]\d[.,]\d{3}$")
 _VOICE = lazyre.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 
 
@@ -153,8 +156,14 @@ def _read_webvtt(text: str, fmt: str, source: Source, report: Report) -> list[Cu
                      source.at(1, 1), hint)
         return None
     lines = text.split("\n")
+    if fmt == "vtt" and not _VTT_HEADER.match(lines[0].lstrip("\ufeff")):
+        report.error("transcript-format", "not a WebVTT file: its first line must be "
+                     "'WEBVTT', alone or followed by a space and a title", source.at(1, 1),
+                     "write 'WEBVTT' on the first line")
+        return None
     timing_lines = [(n, _VTT_TIMING.match(line)) for n, line in enumerate(lines, start=1)
                     if "-->" in line]
+
     cues: list[Cue] = []
     cursor = 0
     for caption in captions:
@@ -165,6 +174,7 @@ def _read_webvtt(text: str, fmt: str, source: Source, report: Report) -> list[Cu
             cursor += 1
             if m and parse_time(m.group(1)) == start and parse_time(m.group(2)) == end:
                 line_no = n
+                _loose_times(m, lines[n - 1], source.at(n, 1), fmt, report)
                 break
             _bad_timing(lines[n - 1], source.at(n, 1), report)
         speaker = caption.voice or ""
@@ -179,6 +189,18 @@ def _read_webvtt(text: str, fmt: str, source: Source, report: Report) -> list[Cu
     for n, _ in timing_lines[cursor:]:
         _bad_timing(lines[n - 1], source.at(n, 1), report)
     return cues
+
+
+def _loose_times(timing, line: str, where: Source, fmt: str, report: Report) -> None:
+    """A time read alike by both readers, but not written as the format has it ('00:19.5'):
+    a warning, as another player may read it otherwise, or not at all."""
+    loose = [t for t in timing.groups()[:2] if not _STRICT_TIME.match(t)]
+    if loose:
+        report.warning("timestamp-form", f"the time '{shorten(loose[0], 20)}' is not written "
+                       "as the format has it (hours optional, then mm:ss and three digits of "
+                       "milliseconds)", where.at(where.line, line.find(loose[0]) + 1),
+                       "write times as 00:01:02.500" + (", with a comma in SRT"
+                                                        if fmt == "srt" else ""))
 
 
 def _settings(caption) -> str:
