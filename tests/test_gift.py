@@ -274,3 +274,11 @@ def test_escaped_text_comes_back_as_written(text):
     lesson, report = parse(f"Pick {{={escaped} ~other}}")
     assert report.errors == 0
     assert lesson.quiz.questions[0].options[0].text == text.strip()
+
+
+def test_an_escaped_colon_in_a_numeric_answer_is_no_tolerance():
+    lesson, report = parse("::Ratio:: A 2\\:1 ratio is {#2\\:1}\n")
+    assert [(d.code, d.message) for d in report.items] == [
+        ("gift-bad-number", "'2:1' is not a number")]
+    lesson, report = parse("::Pi:: Pi? {#3.14:0.01}\n")
+    assert report.items == [] and lesson.quiz.questions[0].tolerance == 0.01

@@ -436,8 +436,9 @@ class _Reader:
         answers = self._split(start, end, _EQUALS)
         if len(answers) < 2 and not (answers and answers[0].mark):     # {#3.14:0.01}
             answers = [_Answer("=", answers[0].raw if answers else "", start - 1)]
+        escaped = {answer.at for answer in answers if "\\:" in answer.raw}
         read = [(answer, value) for answer in self._read(answers)
-                if (value := self._number(answer)) is not None]
+                if (value := self._number(answer, answer.at in escaped)) is not None]
         if not read:
             raise _Skip  # each answer's problem is reported already
         best, value = max(read, key=lambda pair: 100 if pair[0].weight is None
@@ -453,10 +454,15 @@ class _Reader:
             self._partial(best, "is kept as the right answer")
         return {"type": "numeric", **value, "feedback_correct": best.feedback}
 
-    def _number(self, answer: _Read) -> dict | None:
+    def _number(self, answer: _Read, escaped_colon: bool = False) -> dict | None:
         text = answer.text
         if not text:
             return None  # reported as empty
+        if escaped_colon:       # '\:' is a colon as text, not the tolerance's
+            self.error("gift-bad-number", f"'{_short(text)}' is not a number", answer.at,
+                       "'\\:' stands for a colon in the text; write a tolerance with a plain "
+                       "':' (3.14:0.01)")
+            return None
         if found := _RANGE.fullmatch(text):
             value = {"low": float(found[1]), "high": float(found[2])}
         elif found := _TOLERANCE.fullmatch(text):
