@@ -1,5 +1,6 @@
 """SCORM 2004 4th Edition, plain web and multi-SCO packages from the same sources."""
 
+import shutil
 import textwrap
 import zipfile
 from urllib.parse import unquote
@@ -162,3 +163,19 @@ def test_web_folder_replaces_a_file_or_link_in_its_place_and_leaves_nothing_else
     assert sorted(p.name for p in out.iterdir()) == [".cache", "tiny-web", "tiny-web.zip"]
     assert site.is_dir() and not site.is_symlink() and (site / "index.html").is_file()
     assert [p.name for p in elsewhere.iterdir()] == ["keep.txt"]
+
+
+def test_a_target_that_cannot_be_written_does_not_stop_the_others(tmp_path, cli):
+    course = write_course(tmp_path / "c", MINIMAL)
+    out = tmp_path / "out"
+    (out / "tiny-scorm2004.zip" / "sub").mkdir(parents=True)     # in the way
+    args = ["build", course, "--out", out]
+    for target in ("scorm12", "scorm2004", "web"):
+        args += ["--target", target]
+    result = cli(*args)
+    assert result.exit_code == 1
+    assert "error[output-unwritable]: cannot write" in result.output
+    assert (out / "tiny-scorm12.zip").is_file() and (out / "tiny-web.zip").is_file()
+    assert (out / "tiny-scorm2004.zip").is_dir()
+    shutil.rmtree(out / "tiny-scorm2004.zip")
+    assert cli(*args).exit_code == 0 and (out / "tiny-scorm2004.zip").is_file()

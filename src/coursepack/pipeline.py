@@ -140,6 +140,6 @@ def build(checked: Checked, targets: list[str], out_dir: Path, report: Report,
             report.error("output-unwritable", f"cannot write {display_path(path)}: "
                          f"{exc.strerror or exc}", Source(display_path(out_dir)),
                          "choose another folder with --out, or check its permissions")
-            return written
+            continue           # the other targets are still made: each is whole or absent
         written.append(path)
     return written
