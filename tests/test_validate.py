@@ -206,7 +206,7 @@ def test_quiz_text_with_blocks_is_a_warning(tmp_path, cli):
         """
     course = write_course(tmp_path / "c", files)
     result = json.loads(cli("validate", course, "--format", "json").output)
-    assert [(d["code"], d["line"]) for d in result["diagnostics"]] == [("quiz-text-blocks", 5)]
+    assert [(d["code"], d["line"]) for d in result["diagnostics"]] == [("quiz-text-blocks", 7)]
 
 
 def test_text_output_shows_control_characters_and_puts_the_caret_under_wide_text(tmp_path):

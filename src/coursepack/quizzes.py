@@ -92,22 +92,26 @@ def view(lesson: Lesson, course: Course, body: LessonBody, report: Report) -> Qu
 
     questions, specs = [], []
     for q in quiz.questions:
-        where = q.source
-        v = QuestionView(q.id, q.type, md(q.prompt, where),
-                         if_correct=md(q.feedback_correct, where, False),
-                         if_incorrect=md(q.feedback_incorrect, where, False),
-                         explanation=md(q.explanation, where, False))
+        # each text's problems where its key is written (a YAML quiz), else at the question
+        written = dict(q.written)
+        at = {key: written.get(key, q.source) for key in
+              ("prompt", "feedback", "explanation", "options", "pairs", "items")}
+        v = QuestionView(q.id, q.type, md(q.prompt, at["prompt"]),
+                         if_correct=md(q.feedback_correct, at["feedback"], False),
+                         if_incorrect=md(q.feedback_incorrect, at["feedback"], False),
+                         explanation=md(q.explanation, at["explanation"], False))
         if q.type in ("single", "multiple"):
-            v.options = [OptionView(i, md(o.text, where), md(o.feedback, where, False))
+            v.options = [OptionView(i, md(o.text, at["options"]),
+                                    md(o.feedback, at["options"], False))
                          for i, o in enumerate(q.options)]
         elif q.type == "true-false":
             v.options = [OptionView(1, "True"), OptionView(0, "False")]
         elif q.type == "matching":
-            v.lefts = [md(left, where) for left, _ in q.pairs]
-            rights = [OptionView(i, md(right, where)) for i, (_, right) in enumerate(q.pairs)]
+            v.lefts = [md(left, at["pairs"]) for left, _ in q.pairs]
+            rights = [OptionView(i, md(right, at["pairs"])) for i, (_, right) in enumerate(q.pairs)]
             v.rights = sorted(rights, key=lambda o: (_plain(o.html).lower(), o.index))
         elif q.type == "ordering":
-            v.items = [OptionView(i, md(item, where)) for i, item in enumerate(q.items)]
+            v.items = [OptionView(i, md(item, at["items"])) for i, item in enumerate(q.items)]
         key, v.solution = _key_and_solution(q)
         questions.append(v)
         specs.append({"id": q.id, "type": q.type, "weight": q.weight, "key": key,
