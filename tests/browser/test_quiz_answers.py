@@ -183,3 +183,34 @@ def test_review_is_the_same_after_a_relaunch(lms_for, build_package, tmp_path_fa
     again = lms_for(built).launch(lms.cmi())
     assert again.visible_lessons() == [QUIZ]
     assert QuizOnPage(again.course, QUIZ, []).section.evaluate(REVIEW) == before
+
+
+TINY_AND_HUGE_QUIZ = {
+    "title": "Small and large numbers", "pass_mark": 50, "questions": [
+        {"id": "wave", "type": "numeric", "prompt": "Wavelength of green light in metres?",
+         "answer": 0.00000055, "tolerance": 0.00000005},
+        {"id": "exact", "type": "numeric", "prompt": "The same, exactly?", "answer": 0.00000055},
+        {"id": "huge", "type": "numeric", "prompt": "Three zettametres in metres?",
+         "answer": 3e21},
+    ]}
+
+
+@pytest.mark.parametrize("standard", ["scorm12", "scorm2004"])
+def test_numeric_patterns_are_plain_decimals(lms_for, build_package, tmp_path_factory,
+                                             standard):
+    """Correct-response patterns of very small and very large numbers are written as plain
+    decimals (SCORM 1.2 CMIDecimal, 2004 real(10,7)), never in exponent notation (5e-7),
+    which a SCORM 2004 LMS refuses. A number a SCORM 2004 real(10,7) cannot hold (more than
+    ten digits before the point) has no pattern there."""
+    folder = write_course(tmp_path_factory.mktemp("tiny") / "tiny-numbers", TINY_AND_HUGE_QUIZ)
+    lms, quiz = start_quiz(lms_for, build_package, folder, standard)
+    quiz.answer_all(["0.00000055", "0,00000055", "3000000000000000000000"])
+    assert quiz.submit().startswith("You scored 100%.")
+    found = [patterns_of(lms.value(f"cmi.interactions.{n}")) for n in range(3)]
+    if lms.v12:
+        assert found == [[], ["0.00000055"], ["3000000000000000000000"]]
+    else:
+        assert found == [["0.0000005[:]0.0000006"], ["0.00000055[:]0.00000055"],
+                         []]
+    assert refused(lms) == []
+    assert lms.course.locator("#cp-status").inner_text() == ""

@@ -61,6 +61,18 @@
       "T" + clock12(date);
   }
 
+  /* A number in plain decimal notation, as the data models' decimals are written: String()
+     gives 5e-7 and 3e+21. */
+  function plain(n) {
+    var m = /(\d)\.?(\d*)e([+-]\d+)/.exec(n), e = m && +m[3];
+    return !m ? String(n) : (n < 0 ? "-" : "") + (e < 0 ? "0." + Array(-e).join("0") + m[1] + m[2]
+                                                        : m[1] + m[2] + Array(e - m[2].length + 1).join("0"));
+  }
+
+  /* What a SCORM 2004 real(10,7) holds (as LMSs check it): at most 10 digits before the
+     point and 18 after. */
+  function real(text) { return /^-?\d{1,10}(\.\d{1,18})?$/.test(text); }
+
   /* ---- the SCORM adapters: the same calls, each in its standard's words ---- */
 
   var CHARS = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -193,21 +205,24 @@
         case "true-false": return v12 ? (value ? "t" : "f") : (value ? "true" : "false");
         case "matching":
           return value.map(function (p) { return CHARS.charAt(p[0]) + (v12 ? "." : "[.]") + CHARS.charAt(p[1]); }).join(list);
-        case "numeric": return v12 ? String(value.min) : value.min + "[:]" + value.max;
+        case "numeric": return plain(value.min) + (v12 ? "" : "[:]" + plain(value.max));
         default:    /* fill-in: SCORM 2004 holds 250 characters a string, 1.2 255 */
           return (!v12 && caseSensitive ? "{case_matters=true}" : "") + String(value).slice(0, v12 ? 255 : 250);
       }
     },
     response: function (x) {
-      return x.type === "numeric" ? x.response : this.format(x.type, x.response);
+      return x.type !== "numeric" ? this.format(x.type, x.response)
+        : this.v12 || real(x.response) ? x.response : null;
     },
     /* A SCORM 2004 LMS may read a comma in a fill-in pattern as a list and refuse it: such a
-       pattern, or one too long to hold, is left out (the runtime grades, not the LMS). */
+       pattern, one too long to hold, or a number no real(10,7) holds, is left out (the
+       runtime grades, not the LMS). */
     patterns: function (x) {
       var self = this, v12 = this.v12;
       if (v12 && x.type === "numeric" && x.patterns[0].min !== x.patterns[0].max) { return []; }
       return x.patterns.filter(function (p) { return v12 || x.type !== "fill-in" || !/,|.{251}/.test(p); })
-                       .map(function (p) { return self.format(x.type, p, x.caseSensitive); });
+                       .map(function (p) { return self.format(x.type, p, x.caseSensitive); })
+                       .filter(function (p) { return v12 || x.type !== "numeric" || p.split("[:]").every(real); });
     },
 
     finish: function (state, leaving) {

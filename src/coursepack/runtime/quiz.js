@@ -31,6 +31,10 @@
   }
 
   function all(root, selector) { return Array.prototype.slice.call(root.querySelectorAll(selector)); }
+  /* One property (disabled, hidden) set on every element a selector finds. */
+  function put(root, selector, property, value) {
+    all(root, selector).forEach(function (el) { el[property] = value; });
+  }
 
   function norm(text, caseSensitive) {
     var t = String(text).replace(/\s+/g, " ").trim();
@@ -131,9 +135,7 @@
   /* The interaction an LMS receives for one answer, in neutral form; each LMS adapter
      writes it in its standard's syntax. */
   function interaction(quizId, q, answer, correct, startedAt) {
-    var kinds = { single: "choice", multiple: "choice", "true-false": "true-false",
-                  "fill-in": "fill-in", numeric: "numeric", matching: "matching",
-                  ordering: "sequencing" };
+    var kinds = { single: "choice", multiple: "choice", ordering: "sequencing" };  /* else the same */
     var response, patterns;
     switch (q.type) {
       case "single": response = [answer]; patterns = [[q.key]]; break;
@@ -147,7 +149,7 @@
         break;
       case "ordering": response = answer; patterns = [q.key]; break;
     }
-    return { id: quizId + "_" + q.id, type: kinds[q.type], response: response,
+    return { id: quizId + "_" + q.id, type: kinds[q.type] || q.type, response: response,
              patterns: patterns, caseSensitive: !!(q.key && q.key.caseSensitive),
              correct: correct, weight: q.weight, latency: Date.now() - startedAt,
              when: new Date(), description: q.text };
@@ -215,7 +217,7 @@
       spec.questions.forEach(function (q, i) {
         var node = self.nodes[q.id];
         node.hidden = order.indexOf(i) < 0;
-        all(node, "input, select, button").forEach(function (el) { el.disabled = node.hidden; });
+        put(node, "input, select, button", "disabled", node.hidden);
       });
       order.forEach(function (i, position) {
         var q = spec.questions[i], node = self.nodes[q.id];
@@ -304,7 +306,7 @@
     /* Every attempt used and the answers no longer at hand (they did not fit in the LMS's
        progress record): the result stands, the form stays shut. */
     close: function () {
-      all(this.form, "input, select, button").forEach(function (el) { el.disabled = true; });
+      put(this.form, "input, select, button", "disabled", true);
       var best = this.state.best;
       this.result.textContent = "You have used all your attempts." +
         (best === null ? "" : " Your best score is " + best + "%.");
@@ -351,7 +353,7 @@
       this.drawn.forEach(function (i) {
         var q = spec.questions[i], node = self.nodes[q.id], answer = state.answers[i];
         var ok = isCorrect(q, answer);
-        all(node, "input, select, button.cp-up, button.cp-down").forEach(function (el) { el.disabled = true; });
+        put(node, "input, select, button.cp-up, button.cp-down", "disabled", true);
         /* without review, nothing (not even a colour) tells right from wrong */
         node.querySelector(".cp-verdict").textContent = !spec.review ? "" : ok ? "Correct." : "Not correct.";
         if (!spec.review) { return; }
@@ -364,9 +366,9 @@
           var isKey = q.type === "multiple" ? q.key.indexOf(k) >= 0 : q.key === k;
           opt.classList.toggle("cp-key", isKey);
         });
-        all(node, ".cp-if-correct").forEach(function (el) { el.hidden = !ok; });
-        all(node, ".cp-if-incorrect").forEach(function (el) { el.hidden = ok; });
-        all(node, ".cp-explanation, .cp-solution").forEach(function (el) { el.hidden = false; });
+        put(node, ".cp-if-correct", "hidden", !ok);
+        put(node, ".cp-if-incorrect", "hidden", ok);
+        put(node, ".cp-explanation, .cp-solution", "hidden", false);
       });
       var passMark = spec.passMark;
       var text = "You scored " + state.score + "%.";
@@ -395,8 +397,8 @@
         node.querySelector(".cp-verdict").textContent = "";
         all(node, "input").forEach(function (i) { i.checked = false; if (i.type === "text") { i.value = ""; } });
         all(node, "select").forEach(function (s) { s.value = ""; });
-        all(node, ".cp-option-feedback, .cp-if-correct, .cp-if-incorrect, .cp-explanation, .cp-solution")
-          .forEach(function (el) { el.hidden = true; });
+        put(node, ".cp-option-feedback, .cp-if-correct, .cp-if-incorrect, .cp-explanation, .cp-solution",
+            "hidden", true);
         all(node, ".cp-option").forEach(function (o) { o.classList.remove("cp-key"); });
       });
       this.arrange();
