@@ -234,3 +234,19 @@ def test_verbose_build_keeps_the_json_report_whole(tmp_path):
     assert done.returncode == 0
     assert json.loads(done.stderr)["summary"] == {"errors": 0, "warnings": 0}
     assert "built in" in done.stdout
+
+
+def test_hints_fit_the_file_at_fault(tmp_path, cli):
+    """A duplicate id's hint names what to change in that kind of file; the assessment is not
+    also called unknown for it; a citation's hint says the named reference file gave nothing."""
+    files = dict(MINIMAL)
+    files["course.yaml"] = MINIMAL["course.yaml"].replace(
+        'version: "1.0"', 'version: "1.0"\n        references: refs.json')
+    files["lessons/two.md"] = "---\ntitle: Two\nid: one\n---\nSee [@nobody].\n"
+    course = write_course(tmp_path / "c", files)
+    (course / "refs.json").write_text("[{")
+    result = json.loads(cli("validate", course, "--format", "json").output)
+    hints = {d["code"]: d["hint"] for d in result["diagnostics"]}
+    assert "set a different 'id:' in the front matter" in hints["duplicate-id"]
+    assert hints["unknown-citation"].startswith("the reference files named in course.yaml "
+                                                "gave no entries")

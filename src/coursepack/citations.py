@@ -246,6 +246,8 @@ def resolve(course: Course, cites: list[Cite], report: Report, render: bool = Tr
                 hints[item.key] = did_you_mean(item.key, by_key)
             hint = hints[item.key] or (
                 "add the work to the course's reference file" if course.references else
+                "the reference files named in course.yaml gave no entries: see what was "
+                "reported of them" if course.references_named else
                 "list your references in a file named by 'references:' in course.yaml")
             report.error("unknown-citation", f"no reference has the key '{shorten(item.key)}'",
                          where, hint)

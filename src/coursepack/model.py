@@ -202,6 +202,7 @@ class Course(Struct, frozen=True, dict=True):   # dict: room for `lessons`
     allow_raw_html: bool = False
     sco: str = "single"
     references: tuple[Reference, ...] = ()
+    references_named: bool = False              # course.yaml names reference files
     citation_style: CitationStyle | None = None
     references_page: str = "cited"              # "cited" or "all"
 

@@ -27,9 +27,12 @@ def check_course(course: Course, report: Report) -> None:
     seen_lessons: dict[str, object] = {}
     for lesson in course.lessons:
         if lesson.id in seen_lessons:
+            how = {".gift": "rename the file (a GIFT quiz's id is its file name)",
+                   ".yaml": "set a different 'id:' in the quiz file",
+                   ".yml": "set a different 'id:' in the quiz file"}.get(
+                lesson.path.suffix.lower(), "set a different 'id:' in the front matter")
             report.error("duplicate-id", f"lesson id '{lesson.id}' is used twice", lesson.source,
-                         f"the first use is {seen_lessons[lesson.id]}; set a different 'id:' "
-                         "in the front matter")
+                         f"the first use is {seen_lessons[lesson.id]}; {how}")
         else:
             seen_lessons[lesson.id] = lesson.source
         if lesson.video is not None:
@@ -218,6 +221,8 @@ def check_assessment(course: Course, report: Report) -> None:
     if lesson is None and len(course.lessons) < len(course.lesson_files):
         return  # a lesson file that could not be read; its own errors say why
     if lesson is None or lesson.quiz is None:
+        if any(x.id == name and x.quiz is not None for x in course.lessons):
+            return  # its id is taken twice, which duplicate-id reports
         quizzes = [x.id for x in course.lessons if x.quiz is not None]
         report.error("unknown-assessment", f"completion.assessment names '{name}', which is "
                      "not a quiz of this course", course.completion.source or course.source,

@@ -91,6 +91,7 @@ def _read_video(doc: YamlDoc, lesson_path: Path, root: Path, report: Report) -> 
     if ("src" in spec) == ("url" in spec):
         report.error("video-source", "a video needs either 'src' (a file in the course) or "
                      "'url' (an external address), not both or neither", doc.pos(("video",)),
+                     "keep one of 'src' and 'url'" if "src" in spec else
                      "add 'src: ../media/talk.webm' under 'video:'")
     if isinstance(spec.get("url"), str):
         report.warning("external-video", f"the video is loaded from {spec['url']}; the "

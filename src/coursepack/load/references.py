@@ -833,5 +833,6 @@ def course_references(doc, folder: Path, report: Report) -> dict:
     style = units.run("style", folder / "course.yaml", report,
                       lambda own: find_style(name, where, folder, own), extra=name)
     page = data.get("references_page")
-    return {"references": tuple(assign_keys(refs)), "citation_style": style,
+    return {"references": tuple(assign_keys(refs)), "references_named": bool(paths),
+            "citation_style": style,
             "references_page": page if page in ("cited", "all") else "cited"}
