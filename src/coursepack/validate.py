@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from . import units
 from .captions import captions_for
 from .diagnostics import Report
@@ -183,6 +185,11 @@ def _check_question(q: Question, report: Report) -> None:
         elif q.low is not None and q.low > q.high:
             report.error("bad-value", f"the range of '{q.id}' starts above its end", where,
                          "write the range as [lowest, highest]")
+        elif q.low is None and not all(math.isfinite(q.number + sign * q.tolerance)
+                                       for sign in (-1, 1)):
+            report.error("out-of-range", f"the answer of '{q.id}' give or take its tolerance "
+                         "goes beyond the numbers a page can hold", where,
+                         "use a smaller answer or tolerance")
     elif q.type == "matching":
         _check_count(q, len(q.pairs), "pairs", report)
         _check_unique(q, [left for left, _ in q.pairs], "items to match", report)
