@@ -156,7 +156,8 @@ def test_control_files_are_shipped_and_referenced(tmp_path, cli, tiny, scorm_sch
 def test_control_files_with_names_no_zip_entry_can_have_are_left_out(tmp_path, cli, tiny):
     controls = tmp_path / "controls"
     controls.mkdir()
-    for name in (b"good.xsd", b"bad\xffbyte.xsd", b"new\nline.xsd", b"back\\slash.xsd"):
+    for name in (b"good.xsd", b"bad\xffbyte.xsd", b"new\nline.xsd", b"back\\slash.xsd",
+                 b".#locked.xsd", b"old.xsd~"):
         (controls / os.fsdecode(name)).write_bytes(b"<xs:schema/>")
     [zip_path] = build(cli, tiny, tmp_path / "out", "--control-files", controls)
     with zipfile.ZipFile(zip_path) as zf:

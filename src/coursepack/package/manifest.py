@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..cache import VCS_FOLDERS
+from ..cache import SCRATCH_FILE, VCS_FOLDERS
 from ..model import Course
 from ..render import LAUNCH_PAGE, Page
 
@@ -57,7 +57,8 @@ def control_files(folder: Path | None, standard: str = "") -> dict[str, bytes]:
         name = path.relative_to(folder)
         if path.is_file() and not path.is_symlink() and path.suffix.lower() in (".xsd", ".dtd") \
                 and not VCS_FOLDERS.intersection(name.parts) \
-                and _entry_name(name.as_posix()):      # (the first as the build's digest)
+                and not SCRATCH_FILE.fullmatch(path.name) \
+                and _entry_name(name.as_posix()):      # (the first two as the build's digest)
             out[name.as_posix()] = path.read_bytes()
     return out
 
