@@ -298,6 +298,19 @@ def test_odd_asset_names_cannot_collide(tmp_path, cli):
         assert {zf.read(n) for n in assets} == {b"space", b"underscore"}
 
 
+def test_an_image_must_be_an_image_file(tmp_path, cli):
+    files = dict(MINIMAL)
+    files["lessons/one.md"] = ("---\ntitle: One\n---\n![page](p.html) ![source](../course.yaml) "
+                               "![ok](d.PNG)\n")
+    course = write_course(tmp_path / "c", files)
+    (course / "lessons" / "p.html").write_text("<script src='https://cdn.example/x.js'></script>")
+    (course / "lessons" / "d.PNG").write_bytes(b"\x89PNG")
+    result = cli("validate", course, "--format", "json")
+    found = [(d["code"], d["message"]) for d in json.loads(result.output)["diagnostics"]]
+    assert found == [("not-an-image", "'p.html' is not an image file"),
+                     ("not-an-image", "'../course.yaml' is not an image file")]
+
+
 def test_no_file_takes_the_name_another_was_given(tmp_path, cli):
     """A file named as a renamed one would be ('a_b-<hash>.png'), and names that differ only
     in capitals (which a Windows or macOS server does not tell apart), keep apart."""

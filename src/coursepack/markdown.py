@@ -24,6 +24,10 @@ from .media import asset_href
 from .model import Asset, Course, Lesson
 
 _SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
+# what browsers show in <img>: a page, a script or a course source is no image (and would
+# ship a file that loads from elsewhere, or the course's own sources)
+IMAGE_TYPES = frozenset({".png", ".jpg", ".jpeg", ".jfif", ".gif", ".webp", ".avif", ".apng",
+                         ".svg", ".bmp", ".ico"})
 SHARED_LESSONS = 24      # from this many lessons to parse, a second process parses part
 
 
@@ -322,6 +326,11 @@ def _fix_image(token, lesson, course, body: LessonBody, where: Source, report: R
     rel = _local_target(lesson, course, parts.path)
     path = resolve_inside(course.root, rel, where, report, "image", written=parts.path)
     if path is None:
+        return
+    if path.suffix.lower() not in IMAGE_TYPES:
+        report.error("not-an-image", f"'{shorten(src)}' is not an image file", where,
+                     "an image is a " + ", ".join(sorted(IMAGE_TYPES)) + " file: a page, a "
+                     "document or a course source cannot be shown as one")
         return
     href = asset_href(course, path)
     body.assets.append(Asset(path, href))
