@@ -285,6 +285,16 @@ def test_duplicate_and_unresolved_identifiers(good, here):
     assert ("no-sco", root.sourceline) in messages
 
 
+def test_a_sequencing_idref_must_name_a_shared_sequencing(good, here):
+    def dangling(data: bytes) -> bytes:
+        return re.sub(rb"<imsss:sequencing(?=[ >])", b'<imsss:sequencing IDRef="NOSUCH"', data,
+                      count=1)
+    zip_path = copy_zip(good["scorm2004"], here / "idref.zip", edit={MANIFEST: dangling})
+    found = [(d.code, d.message) for d in inspect_zip(zip_path).report.items if d.is_error]
+    assert found == [("unresolved-identifierref", "sequencing IDRef 'NOSUCH' names no "
+                      "sequencing of the sequencingCollection")]
+
+
 def test_manifest_not_well_formed(good, here):
     zip_path = copy_zip(good["scorm12"], here / "syntax.zip",
                         edit={MANIFEST: lambda data: data.replace(b"</organizations>", b"", 1)})

@@ -268,6 +268,9 @@ def _schema_errors(log, where: str, state: Contents) -> None:
                            "errors not shown", state.at(MANIFEST))
 
 
+IMSSS = "http://www.imsglobal.org/xsd/imsss"
+
+
 def _identifiers(root, cp: str, state: Contents) -> dict:
     """Report repeated and unresolved identifiers; the resources by identifier."""
     seen: dict[str, int] = {}
@@ -288,6 +291,11 @@ def _identifiers(root, cp: str, state: Contents) -> dict:
         _resolve(orgs, "default", organizations, "organization", state)
     for el in root.iter(f"{{{cp}}}item", f"{{{cp}}}dependency"):
         _resolve(el, "identifierref", resources, "resource", state)
+    # SCORM 2004: a sequencing that reuses one of the collection's (an IDREF the schema
+    # check does not follow)
+    shared = {el.get("ID") for el in root.iter(f"{{{IMSSS}}}sequencing") if el.get("ID")}
+    for el in root.iter(f"{{{IMSSS}}}sequencing"):
+        _resolve(el, "IDRef", shared, "sequencing of the sequencingCollection", state)
     return resources
 
 
