@@ -250,3 +250,13 @@ def test_hints_fit_the_file_at_fault(tmp_path, cli):
     assert "set a different 'id:' in the front matter" in hints["duplicate-id"]
     assert hints["unknown-citation"].startswith("the reference files named in course.yaml "
                                                 "gave no entries")
+
+
+def test_a_missing_percent_encoded_file_names_the_file_looked_for(tmp_path, cli):
+    files = dict(MINIMAL)
+    files["lessons/one.md"] = "---\ntitle: One\n---\n![x](a%20b.png)\n"
+    course = write_course(tmp_path / "c", files)
+    (course / "lessons" / "a%20b.png").write_bytes(b"\x89PNG")
+    [found] = json.loads(cli("validate", course, "--format", "json").output)["diagnostics"]
+    assert found["message"] == "image 'a%20b.png' (the file 'a b.png') does not exist"
+    assert found["hint"] == "did you mean 'a%2520b.png'?"

@@ -58,8 +58,11 @@ def resolve_inside(root: Path, ref: str, where: Source, report: Report, what: st
             report.error("bad-path", f"{what} '{shown}' cannot be resolved: its symbolic "
                          "links form a loop", where, "point the link at a real file")
             return None
-        report.error("missing-file", f"{what} '{shown}' does not exist", where,
-                     _nearby_hint(real))
+        decoded = f" (the file '{shorten(pure.name)}')" if written and "%" in written else ""
+        hint = _nearby_hint(real)
+        if decoded and hint.startswith("did you mean"):   # as it would be written in a link
+            hint = hint.replace("%", "%25")
+        report.error("missing-file", f"{what} '{shown}'{decoded} does not exist", where, hint)
         return None
     if kind == "folder":
         if not stat.S_ISDIR(mode):
