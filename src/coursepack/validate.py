@@ -177,7 +177,7 @@ def _check_question(q: Question, report: Report) -> None:
         for answer in q.answers:
             if len(answer) > MAX_RESPONSE:
                 report.error("too-long", f"an answer of '{q.id}' is {len(answer)} characters; "
-                             f"an LMS stores at most {MAX_RESPONSE}", where)
+                             f"an LMS stores at most {MAX_RESPONSE}", _key_at(q, "answers"))
     elif q.type == "numeric":
         if q.number is None and q.low is None:
             report.error("quiz-missing-answer", f"numeric question '{q.id}' needs 'answer:' "
@@ -202,10 +202,16 @@ def _check_question(q: Question, report: Report) -> None:
                        "count in the score", where)
 
 
+def _key_at(q: Question, key: str):
+    """Where a YAML question writes key; the question's place otherwise (GIFT)."""
+    return dict(q.written).get(key, q.source)
+
+
 def _check_count(q: Question, count: int, what: str, report: Report) -> None:
     if count > MAX_CHOICES:
         report.error("too-many-options", f"question '{q.id}' has {count} {what}; SCORM 1.2 "
-                     f"names answers by one character, so at most {MAX_CHOICES} fit", q.source,
+                     f"names answers by one character, so at most {MAX_CHOICES} fit",
+                     _key_at(q, what),
                      "split the question in two")
 
 
@@ -216,7 +222,8 @@ def _check_unique(q: Question, texts: list[str], what: str, report: Report) -> N
     shown = [plain_text(text) for text in texts]
     if len(set(shown)) != len(shown):
         report.error("quiz-ambiguous", f"question '{q.id}' lists the same {what} twice",
-                     q.source, "make every entry different so answers can be told apart")
+                     _key_at(q, "pairs" if q.type == "matching" else "items"),
+                     "make every entry different so answers can be told apart")
 
 
 def check_assessment(course: Course, report: Report) -> None:
