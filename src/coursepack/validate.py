@@ -43,8 +43,10 @@ def check_course(course: Course, report: Report) -> None:
         if lesson.quiz is not None:
             check_quiz(lesson, report)
         if not lesson.markdown.strip() and lesson.video is None and lesson.quiz is None:
+            # at the body's first line, or at the front matter's end when the file ends there
+            line = lesson.body_line if lesson.markdown.count("\n") else lesson.body_line - 1
             report.warning("empty-lesson", f"lesson '{lesson.title}' has no content",
-                           lesson.source.at(lesson.body_line, 1),
+                           lesson.source.at(max(1, line), 1),
                            "write the lesson below the front matter")
     check_assessment(course, report)
     check_progress_budget(course, report)
