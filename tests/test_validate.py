@@ -260,3 +260,10 @@ def test_a_missing_percent_encoded_file_names_the_file_looked_for(tmp_path, cli)
     [found] = json.loads(cli("validate", course, "--format", "json").output)["diagnostics"]
     assert found["message"] == "image 'a%20b.png' (the file 'a b.png') does not exist"
     assert found["hint"] == "did you mean 'a%2520b.png'?"
+
+
+def test_an_empty_lesson_is_warned_about_at_a_line_the_file_has(tmp_path, cli):
+    course = write_course(tmp_path / "c", MINIMAL)
+    (course / "lessons" / "one.md").write_text("---\ntitle: One\n---\n")
+    [found] = json.loads(cli("validate", course, "--format", "json").output)["diagnostics"]
+    assert (found["code"], found["line"]) == ("empty-lesson", 3)
