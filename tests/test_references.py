@@ -890,3 +890,22 @@ def test_citeproc_memo_tables_change_no_output(tmp_path):
     assert all(r["cites"] >= 6 and r["entries"] >= 8 for r in memo.values())
     assert sum(r["cites"] for r in memo.values()) >= 9 * 50
     assert len({r["digest"] for r in memo.values()}) == len(memo)   # the styles differ
+
+
+def test_ris_written_with_one_space_is_told_once_how_tags_are_written(tmp_path):
+    path = tmp_path / "refs.ris"
+    path.write_text("TY - BOOK\nAU - Doe, Jane\nTI - T\nER - \n")
+    _, report = read(path)
+    errors = [(d.line, d.message) for d in report.items if d.code == "reference-syntax"]
+    assert errors == [(1, "RIS tag line 'TY - BOOK' is not written as 'XX  - value'")]
+
+
+def test_html_tag_over_two_lines_is_located_at_its_start(tmp_path):
+    files = dict(MINIMAL)
+    files["lessons/one.md"] = ("---\ntitle: One\n---\nSome text\nwith more <span\n"
+                               "onclick=\"x\">inline</span> here.\n")
+    course = write_course(tmp_path / "c", files)
+    report = Report()
+    check(course, report)
+    [removed] = [d for d in report.items if d.code == "raw-html-removed"]
+    assert (removed.line, removed.column) == (5, 11)

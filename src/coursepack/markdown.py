@@ -239,9 +239,9 @@ def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
             for child in token.children:
                 if child.type == "html_inline":
                     body.raw_html = True
-                    if not course.allow_raw_html:
-                        sanitize.check_raw(child.content,
-                                           _locate(lesson, token.map, child.content), report)
+                    if not course.allow_raw_html:     # (a tag may run over several lines)
+                        sanitize.check_raw(child.content, _locate(
+                            lesson, token.map, child.content.split("\n")[0]), report)
                 if child.type == "link_open":
                     spot = _locate(lesson, token.map, child.attrGet("href") or "")
                     _fix_link(child, lesson, course, by_path, spot, report)

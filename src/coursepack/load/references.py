@@ -637,6 +637,7 @@ def _read_ris(text: str, source: Source, report: Report) -> list[Reference]:
 
     records: list[tuple[int, list[str]]] = []
     current: list[str] | None = None
+    misspaced = False
     start = 0
     lines = text.split("\n")
     for number, line in enumerate(lines, start=1):
@@ -661,6 +662,12 @@ def _read_ris(text: str, source: Source, report: Report) -> list[Reference]:
                              "written as 'XX  - value'", source.at(number, 1),
                              "write the two-letter tag, two spaces, a hyphen and a space")
             current.append(stripped)
+        elif re.match(r"^[A-Z][A-Z0-9] {0,3}-(?: |$)", stripped):
+            if not misspaced:       # the whole file is written so, most likely: said once
+                report.error("reference-syntax", f"RIS tag line '{stripped[:20]}' is not "
+                             "written as 'XX  - value'", source.at(number, 1),
+                             "write the two-letter tag, two spaces, a hyphen and a space")
+            misspaced = True
         elif stripped:
             report.error("reference-syntax", "text outside a RIS record", source.at(number, 1),
                          "records start with 'TY  - ' and end with 'ER  - '")
