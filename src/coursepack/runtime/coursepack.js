@@ -4,14 +4,13 @@
 (function () {
   "use strict";
 
-  var dataEl = document.getElementById("cp-data");
+  function byId(id) { return document.getElementById(id); }
+
+  var dataEl = byId("cp-data");
   if (!dataEl) { return; }
   var data = JSON.parse(dataEl.textContent);
   var lessons = data.lessons;
   var quizSpecs = data.quizzes || [];
-  var STATE_VERSION = "2";
-
-  function byId(id) { return document.getElementById(id); }
   function pad(n, width) { var s = String(n); while (s.length < width) { s = "0" + s; } return s; }
   function isTrue(value) { return String(value) === "true"; }
 
@@ -85,15 +84,15 @@
     this.interactions = null;
     this.waiting = [];      /* answers not yet given a place among the interactions */
     this.queue = [];        /* interaction values the LMS has not taken and committed yet */
-    var m = this.v12 ? ["LMSInitialize", "LMSGetValue", "LMSSetValue", "LMSCommit", "LMSFinish",
-                        "LMSGetLastError"]
-                     : ["Initialize", "GetValue", "SetValue", "Commit", "Terminate", "GetLastError"];
-    this.m = { init: m[0], get: m[1], set: m[2], commit: m[3], finish: m[4], error: m[5] };
+    /* SCORM 1.2 names are 2004's with "LMS" in front, but Finish for Terminate */
+    this.m = { init: "Initialize", get: "GetValue", set: "SetValue", commit: "Commit",
+               finish: this.v12 ? "Finish" : "Terminate", error: "GetLastError" };
   }
 
   Scorm.prototype = {
     call: function (method, a, b) {
-      try { return b === undefined ? this.api[this.m[method]](a) : this.api[this.m[method]](a, b); }
+      var name = (this.v12 ? "LMS" : "") + this.m[method];
+      try { return b === undefined ? this.api[name](a) : this.api[name](a, b); }
       catch (e) { return "false"; }
     },
     lastError: function () {
@@ -121,11 +120,13 @@
     restore: function () {
       var v12 = this.v12;
       var status = this.get(v12 ? "cmi.core.lesson_status" : "cmi.completion_status");
+      var success = v12 ? status : this.get("cmi.success_status");
       if (v12 && status !== "not attempted") { this.sentStatus = status; }
       return {
         location: this.get(v12 ? "cmi.core.lesson_location" : "cmi.location"),
         suspend: this.get("cmi.suspend_data"),
-        completed: status === "completed" || status === "passed"
+        completed: status === "completed" || status === "passed",
+        success: /^(passed|failed)$/.test(success) ? success : null
       };
     },
 
@@ -244,7 +245,7 @@
     restore: function () {
       var saved = this.read() || {};
       return { location: saved.location || "", suspend: saved.suspend || "",
-               completed: !!saved.completed };
+               completed: !!saved.completed, success: saved.success };
     },
     save: function (state, items) {
       var record = { location: state.location, suspend: state.suspend, completed: state.completed,
@@ -261,12 +262,14 @@
     clear: function () {
       try { window.localStorage.removeItem(this.key); } catch (e) { /* storage blocked */ }
     },
-    finish: function (state) { this.save(state); return true; }
+    finish: function (state) { return this.save(state); }
   };
 
   /* ---- the learner's progress, kept compact and versioned in suspend_data ----
-     2|<visited lessons as base64 bits>|<quiz>;<quiz>...
-     quiz = index:used:seed:score:best:submitted:answer,answer,...  */
+     3|<visited lesson ids, or .<fingerprint>.<bits>>|<quiz>;<quiz>...
+     quiz = id:fingerprint:used:seed:score:best:submitted:answer,answer,...
+     Kept by id, so that a new version of the course (lessons or quizzes added, ids unchanged)
+     finds each lesson's and quiz's own record. Format 2 (by position) is still read. */
 
   var B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -280,13 +283,20 @@
     return out;
   }
 
-  function decodeBits(text, length) {
-    var bits = [];
-    for (var i = 0; i < length; i++) {
-      var v = B64.indexOf(text.charAt(Math.floor(i / 6)));
-      bits.push(v > 0 && ((v >> (i % 6)) & 1) === 1);
+  function decodeBits(text) {
+    return lessons.map(function (_, i) {
+      var v = B64.indexOf(text.charAt(i / 6 | 0));
+      return v > 0 && (v >> i % 6 & 1) === 1;
+    });
+  }
+
+  /* A short fingerprint of a list of ids: data kept by position is only read back for the
+     same list. */
+  function print(list) {
+    for (var h = 0, s = list.map(function (x) { return x.id; }).join(), i = 0; i < s.length; i++) {
+      h = h * 31 + s.charCodeAt(i) | 0;
     }
-    return bits;
+    return (h >>> 0).toString(36);
   }
 
   var Q = window.CoursepackQuiz;
@@ -299,56 +309,60 @@
       }
     }
     var num = function (x) { return x === null || x === undefined ? "" : String(Math.round(x * 100)); };
-    return [index, state.used, state.seed.toString(36), num(state.score), num(state.best),
-            state.submitted ? 1 : 0, answers.join(",")].join(":");
+    return [spec.id, print(spec.questions), state.used, state.seed.toString(36), num(state.score),
+            num(state.best), state.submitted ? 1 : 0, answers.join(",")].join(":");
   }
 
-  function decodeQuiz(text) {
+  function decodeQuiz(text, version) {
     var f = text.split(":");
-    var index = Number(f[0]), spec = quizSpecs[index];
-    if (!spec || f.length < 7) { return null; }
+    if (version === "2") { f.splice(0, 1, (quizSpecs[f[0]] || {}).id, ""); }   /* by position */
+    var index = quizIndex[f[0]], spec = quizSpecs[index];
+    if (!spec || f.length < 8) { return null; }
     var num = function (x) { return x === "" ? null : Number(x) / 100; };
-    var state = { used: Number(f[1]) || 0, seed: parseInt(f[2], 36) || 1, score: num(f[3]),
-                  best: num(f[4]), submitted: f[5] === "1", answers: null };
-    if (f[6]) {
-      var parts = f[6].split(","), answers = {};
+    var state = { used: Number(f[2]) || 0, seed: parseInt(f[3], 36) || 1, score: num(f[4]),
+                  best: num(f[5]), submitted: f[6] === "1", answers: null };
+    /* Answers go by question position: read only for the same questions. */
+    if (f[7] && (!f[1] || f[1] === print(spec.questions))) {
+      var parts = f[7].split(","), answers = {};
       for (var i = 0; i < spec.questions.length; i++) {
         answers[i] = Q.decodeAnswer(spec.questions[i], parts[i] || "");
       }
       state.answers = answers;
     } else {
-      state.submitted = false;   /* answers did not fit last time: the attempt starts afresh */
+      state.submitted = false;   /* no answers to show: the attempt starts afresh */
     }
     return { index: index, state: state };
   }
 
   function encodeState(limit) {
-    var head = STATE_VERSION + "|" + encodeBits(visited) + "|";
-    var full = head + quizStates.map(function (s, i) { return s ? encodeQuiz(i, s, true) : ""; })
-                                .filter(Boolean).join(";");
+    var ids = lessons.filter(function (_, i) { return visited[i]; });
+    var records = function (withAnswers) {
+      return quizStates.map(function (s, i) { return s ? encodeQuiz(i, s, withAnswers) : ""; })
+                       .filter(Boolean).join(";");
+    };
+    var head = "3|" + ids.map(function (l) { return l.id; }).join(",") + "|", full = head + records(true);
     if (full.length <= limit) { return full; }
-    /* Too long for this LMS: keep attempts and scores, drop the answers (the learner's
-       record stays right; only the review of past answers is lost). */
-    var records = quizStates.map(function (s, i) { return s ? encodeQuiz(i, s, false) : ""; })
-                            .filter(Boolean);
-    while (records.length && (head + records.join(";")).length > limit) { records.pop(); }
+    /* Too long for this LMS: visited lessons by position (at most 334 characters), then
+       without the answers (the learner's record stays right; only the review of past
+       answers is lost). */
+    head = "3|." + print(lessons) + "." + encodeBits(visited) + "|";
+    if ((head + records(true)).length <= limit) { return head + records(true); }
+    var list = records(false).split(";");
+    while (list.length && (head + list.join(";")).length > limit) { list.pop(); }
     if (window.console) { console.warn("coursepack: progress record too long (" + full.length + " > " + limit + "); answers left out"); }
-    return (head + records.join(";")).slice(0, limit);
+    return (head + list.join(";")).slice(0, limit);
   }
 
   function decodeState(text) {
-    var parts = String(text || "").split("|");
-    var version = parts[0];
-    var quizzes = [];
-    if (version === "1" || version === "2") {
-      visited = decodeBits(version === "1" ? String(text).split(".")[1] || "" : parts[1] || "", lessons.length);
-    }
-    if (version === "2" && parts[2]) {
-      parts[2].split(";").forEach(function (chunk) {
-        var q = decodeQuiz(chunk);
-        if (q) { quizzes[q.index] = q.state; }
-      });
-    }
+    var parts = String(text || "").split("|"), version = parts[0], quizzes = [];
+    if (version !== "2" && version !== "3") { return quizzes; }
+    var seen = (parts[1] || "").split(".");   /* ids; or "", fingerprint, bits; format 2: bits */
+    if (version === "2" || seen[1] === print(lessons)) { visited = decodeBits(seen.pop()); }
+    else { visited = lessons.map(function (l) { return seen[0].split(",").indexOf(l.id) >= 0; }); }
+    (parts[2] || "").split(";").forEach(function (chunk) {
+      var q = decodeQuiz(chunk, version);
+      if (q) { quizzes[q.index] = q.state; }
+    });
     return quizzes;
   }
 
@@ -372,64 +386,58 @@
     var kept = mirror.restore();
     if (!saved.suspend && !saved.location && kept.suspend) { saved = kept; }
   }
-  var visited = decodeBits("", lessons.length);
-  var quizStates = decodeState(saved.suspend);
-  var completed = saved.completed;
-  var finished = false;
-  var current = 0;
   var quizIndex = {};
   quizSpecs.forEach(function (spec, i) { quizIndex[spec.id] = i; });
-  for (var i = 0; i < lessons.length; i++) {
-    if (lessons[i].id === saved.location) { current = i; }
-  }
+  var visited = decodeBits("");
+  var quizStates = decodeState(saved.suspend);
+  var completed = saved.completed;
+  var held = saved.success;
+  var finished = false;
+  var current = Math.max(0, lessonIndex(saved.location));
 
-  var articles = [], links = [];
-  for (var k = 0; k < lessons.length; k++) {
-    articles.push(byId("lesson-" + lessons[k].id));
-    links.push(document.querySelector('.cp-toc a[data-lesson="' + lessons[k].id + '"]'));
-  }
+  var articles = lessons.map(function (l) { return byId("lesson-" + l.id); });
+  var links = lessons.map(function (l) { return document.querySelector('.cp-toc a[data-lesson="' + l.id + '"]'); });
   var statusEl = byId("cp-status");
 
   function say(text) { if (statusEl) { statusEl.textContent = text; } }
 
   /* Pages marked optional (the References page) are not lessons: they never count. */
-  var required = 0;
-  for (var r = 0; r < lessons.length; r++) { if (!lessons[r].optional) { required++; } }
+  var required = lessons.filter(function (l) { return !l.optional; }).length;
 
   function visitedCount() {
-    var n = 0;
-    for (var v = 0; v < visited.length; v++) { if (visited[v] && !lessons[v].optional) { n++; } }
-    return n;
+    return lessons.filter(function (l, i) { return visited[i] && !l.optional; }).length;
   }
 
-  /* passed / failed / null, from the assessment named in course.yaml */
+  /* The assessment named in course.yaml, when this SCO has it, and the learner's record of it. */
+  var examIndex = quizIndex[data.assessment], exam = quizSpecs[examIndex];
+  function examState() { return exam && quizStates[examIndex] || { best: null }; }
+
+  /* passed / failed / null */
   function success() {
-    var index = quizIndex[data.assessment];
-    if (index === undefined) { return null; }
-    var spec = quizSpecs[index], state = quizStates[index];
-    if (!state || state.best === null) { return null; }
-    if (spec.passMark !== null && state.best >= spec.passMark) { return "passed"; }
-    if (spec.attempts && state.used >= spec.attempts) { return "failed"; }
-    return null;
+    var state = examState();
+    return state.best === null ? null : exam.passMark !== null && state.best >= exam.passMark ? "passed"
+      : exam.attempts && state.used >= exam.attempts ? "failed" : null;
   }
 
-  function score() {
-    var index = quizIndex[data.assessment];
-    var state = index === undefined ? null : quizStates[index];
-    return state && state.best !== null ? state.best : null;
+  /* What is reported never lowers what the LMS holds (a new version of the course may not
+     find the record that passed): passed stays passed, failed stays until passed. */
+  function reported() {
+    var result = success();
+    return held === "passed" ? held : result || held || null;
   }
+
 
   /* Nothing left to do: every needed lesson visited and the assessment (if this SCO has
      one) passed or failed for good. Only then does the learner leave "normally"; otherwise
      the LMS must keep the attempt (suspend), or a SCORM 2004 LMS starts a new one and the
      visited lessons and used quiz attempts are gone. */
   function isFinished() {
-    return completed && (quizIndex[data.assessment] === undefined || success() !== null);
+    return completed && (!exam || success() !== null);
   }
 
   function snapshot() {
     return { location: lessons[current].id, suspend: encodeState(store.limit),
-             completed: completed, success: success(), score: score(), finished: isFinished(),
+             completed: completed, success: reported(), score: examState().best, finished: isFinished(),
              elapsed: Date.now() - startedAt,
              progress: required ? Math.round(100 * visitedCount() / required) / 100 : 1 };
   }
@@ -481,6 +489,7 @@
     });
     visited = visited.map(function (v, i) { return v || mine[i]; });
     completed = completed || kept.completed || visitedCount() >= data.completion.needed;
+    held = held || kept.success;
     store = lms;
     usingLms = true;
     mirror = new LocalStore(key + ":" + lms.learner());
@@ -493,12 +502,12 @@
     var count = visitedCount();
     if (bar) { bar.max = required; bar.value = count; }
     if (text) { text.textContent = count + " of " + required + " lessons visited"; }
-    for (var n = 0; n < links.length; n++) {
-      if (!links[n]) { continue; }
-      links[n].classList.toggle("cp-visited", !!visited[n]);
-      if (n === current) { links[n].setAttribute("aria-current", "page"); }
-      else { links[n].removeAttribute("aria-current"); }
-    }
+    links.forEach(function (link, n) {
+      if (!link) { return; }
+      link.classList.toggle("cp-visited", !!visited[n]);
+      if (n === current) { link.setAttribute("aria-current", "page"); }
+      else { link.removeAttribute("aria-current"); }
+    });
   }
 
   function updatePager() {
@@ -506,16 +515,13 @@
     if (!prev || !next) { return; }
     prev.disabled = current === 0;
     next.disabled = current === lessons.length - 1;
-    byId("cp-prev-title").textContent = current > 0 ? ": " + lessons[current - 1].title : "";
-    byId("cp-next-title").textContent =
-      current < lessons.length - 1 ? ": " + lessons[current + 1].title : "";
+    byId("cp-prev-title").textContent = prev.disabled ? "" : ": " + lessons[current - 1].title;
+    byId("cp-next-title").textContent = next.disabled ? "" : ": " + lessons[current + 1].title;
   }
 
   function show(index, moveFocus) {
     current = index;
-    for (var a = 0; a < articles.length; a++) {
-      if (articles[a]) { articles[a].hidden = a !== index; }
-    }
+    articles.forEach(function (article, a) { if (article) { article.hidden = a !== index; } });
     visited[index] = true;
     if (quizViews[lessons[index].id]) { quizViews[lessons[index].id].presented(); }
     if (!completed && visitedCount() >= data.completion.needed) { completed = true; }

@@ -53,43 +53,35 @@
   /* ---- answers: read from the form, written back, graded, encoded ---- */
 
   function readAnswer(q, node) {
-    if (q.type === "single" || q.type === "true-false") {
-      var chosen = node.querySelector("input:checked");
-      return chosen ? Number(chosen.value) : null;
-    }
-    if (q.type === "multiple") {
-      var picked = all(node, "input:checked").map(function (i) { return Number(i.value); });
-      return picked.length ? picked.sort(function (a, b) { return a - b; }) : null;
-    }
-    if (q.type === "fill-in" || q.type === "numeric") {
-      var text = node.querySelector("input").value.trim();
-      return text ? text : null;
-    }
-    if (q.type === "matching") {
+    var t = q.type;
+    if (t === "fill-in" || t === "numeric") { return node.querySelector("input").value.trim() || null; }
+    if (t === "matching") {
       var choices = all(node, "select").map(function (s) { return s.value === "" ? -1 : Number(s.value); });
       return choices.indexOf(-1) >= 0 ? null : choices;
     }
-    if (q.type === "ordering") {
+    if (t === "ordering") {
       return all(node, ".cp-order > li").map(function (li) { return Number(li.getAttribute("data-item")); });
     }
-    return null;
+    var picked = all(node, "input:checked").map(function (i) { return Number(i.value); });
+    return !picked.length ? null : t === "multiple" ? picked.sort(function (a, b) { return a - b; }) : picked[0];
   }
 
   function writeAnswer(q, node, answer) {
+    var t = q.type;
     if (answer === null || answer === undefined) { return; }
-    if (q.type === "single" || q.type === "true-false" || q.type === "multiple") {
-      var wanted = [].concat(answer);
-      all(node, "input").forEach(function (i) { i.checked = wanted.indexOf(Number(i.value)) >= 0; });
-    } else if (q.type === "fill-in" || q.type === "numeric") {
+    if (t === "fill-in" || t === "numeric") {
       node.querySelector("input").value = answer;
-    } else if (q.type === "matching") {
+    } else if (t === "matching") {
       all(node, "select").forEach(function (s, i) { s.value = String(answer[i]); });
-    } else if (q.type === "ordering") {
+    } else if (t === "ordering") {
       var list = node.querySelector(".cp-order");
       answer.forEach(function (item) {
         var li = list.querySelector('li[data-item="' + item + '"]');
         if (li) { list.appendChild(li); }
       });
+    } else {    /* single, multiple, true-false */
+      var wanted = [].concat(answer);
+      all(node, "input").forEach(function (i) { i.checked = wanted.indexOf(Number(i.value)) >= 0; });
     }
   }
 
@@ -363,8 +355,7 @@
           var feedback = opt.querySelector(".cp-option-feedback");
           if (feedback) { feedback.hidden = !input.checked; }
           var k = Number(input.value);
-          var isKey = q.type === "multiple" ? q.key.indexOf(k) >= 0 : q.key === k;
-          opt.classList.toggle("cp-key", isKey);
+          opt.classList.toggle("cp-key", [].concat(q.key).indexOf(k) >= 0);
         });
         put(node, ".cp-if-correct", "hidden", !ok);
         put(node, ".cp-if-incorrect", "hidden", ok);
@@ -395,8 +386,8 @@
         var node = self.nodes[q.id];
         node.classList.remove("cp-right", "cp-wrong");
         node.querySelector(".cp-verdict").textContent = "";
-        all(node, "input").forEach(function (i) { i.checked = false; if (i.type === "text") { i.value = ""; } });
-        all(node, "select").forEach(function (s) { s.value = ""; });
+        put(node, "input", "checked", false);
+        put(node, "input[type=text], select", "value", "");
         put(node, ".cp-option-feedback, .cp-if-correct, .cp-if-incorrect, .cp-explanation, .cp-solution",
             "hidden", true);
         all(node, ".cp-option").forEach(function (o) { o.classList.remove("cp-key"); });
