@@ -1,5 +1,6 @@
 """SCORM 2004 4th Edition, plain web and multi-SCO packages from the same sources."""
 
+import re
 import shutil
 import textwrap
 import zipfile
@@ -179,3 +180,11 @@ def test_a_target_that_cannot_be_written_does_not_stop_the_others(tmp_path, cli)
     assert (out / "tiny-scorm2004.zip").is_dir()
     shutil.rmtree(out / "tiny-scorm2004.zip")
     assert cli(*args).exit_code == 0 and (out / "tiny-scorm2004.zip").is_file()
+
+
+def test_a_target_named_twice_is_built_once(tmp_path, cli):
+    course = write_course(tmp_path / "c", MINIMAL)
+    result = cli("build", course, "--out", tmp_path / "out", "--target", "scorm12",
+                 "--target", "scorm12")
+    assert result.exit_code == 0
+    assert result.output.count("built ") == 1 and re.search(r"\(\d+\.\d KB\)", result.output)

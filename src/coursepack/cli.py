@@ -12,7 +12,7 @@ import click
 
 from . import __version__
 from .diagnostics import (Report, display_path, format_github, format_json, format_text,
-                          plural)
+                          human_size, plural)
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 DEFAULT_COURSES = Path("courses")
@@ -147,7 +147,7 @@ def build_cmd(ctx: click.Context, paths: tuple[Path, ...], targets: tuple[str, .
     quiet = ctx.find_root().obj.get("quiet")
     folders = _course_folders(paths)
     controls = control_files.resolve() if control_files else None
-    work = [Job(folder, tuple(targets), out_dir, controls, strict, not no_cache)
+    work = [Job(folder, tuple(dict.fromkeys(targets)), out_dir, controls, strict, not no_cache)
             for folder in folders]
     tty = sys.stderr.isatty() and not quiet and len(work) > 1
 
@@ -174,8 +174,8 @@ def build_cmd(ctx: click.Context, paths: tuple[Path, ...], targets: tuple[str, .
                 if path.is_dir():
                     click.echo(f"built {display_path(path)}/ (folder){note}")
                 else:
-                    size = path.stat().st_size / 1024
-                    click.echo(f"built {display_path(path)} ({size:.1f} KB){note}")
+                    size = human_size(path.stat().st_size)
+                    click.echo(f"built {display_path(path)} ({size}){note}")
     ctx.exit(EXIT_INVALID if report.fails(strict) else EXIT_OK)
 
 

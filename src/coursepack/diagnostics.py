@@ -118,6 +118,14 @@ def _real_cwd(cwd: str) -> str:
     return os.path.realpath(cwd)
 
 
+def human_size(n: float) -> str:
+    for unit in ("bytes", "KB", "MB"):
+        if n < 1024:
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"
+
+
 def plural(n: int, word: str, words: str = "") -> str:
     return f"{n} {word if n == 1 else words or word + 's'}"
 

@@ -21,8 +21,9 @@ from lxml import etree
 from msgspec import Struct, field, structs
 
 from . import outside, xsd
-from .diagnostics import Report, display_path, format_github, format_json, format_text, plural
-from .zipcheck import Contents, Limits, escapes, human_size, printable, read_zip
+from .diagnostics import (Report, display_path, format_github, format_json, format_text,
+                          human_size, plural)
+from .zipcheck import Contents, Limits, escapes, printable, read_zip
 
 MANIFEST = "imsmanifest.xml"
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"

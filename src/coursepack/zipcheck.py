@@ -12,7 +12,7 @@ from typing import Callable
 
 from msgspec import Struct, field
 
-from .diagnostics import Report, Source
+from .diagnostics import Report, Source, human_size
 
 MB = 1 << 20
 CHUNK = 1 << 20
@@ -172,9 +172,3 @@ def _read_entries(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], contents: C
     return True
 
 
-def human_size(n: int) -> str:
-    for unit in ("bytes", "KB", "MB"):
-        if n < 1024:
-            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GB"

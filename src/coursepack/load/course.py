@@ -150,7 +150,8 @@ def load_course(folder: Path, report: Report,
         control_files=control_dir,
         lesson_files=frozenset(p for paths in listed.values() for p in paths),
         **references,
-        targets=tuple(t for t in data.get("targets") or ["scorm12"] if isinstance(t, str)),
+        targets=tuple(dict.fromkeys(t for t in data.get("targets") or ["scorm12"]
+                                    if isinstance(t, str))),
         sco=text_of(data, "sco", "single"),
         allow_raw_html=data.get("allow_raw_html") is True,
     )
