@@ -258,10 +258,13 @@
           list.insertBefore(li.nextElementSibling, li);
         }
         self.labelOrder(node);
-        var items = all(list, "li");
-        var position = items.indexOf(li) + 1;
-        node.querySelector(".cp-order-status").textContent =
-          li.querySelector(".cp-order-text").textContent + ": position " + position + " of " + items.length;
+        /* the item in the course's language, the rest in the interface's (the page marks it;
+           a theme's own template may have no spans) */
+        var items = all(list, "li"), out = node.querySelector(".cp-order-status"), say = all(out, "span");
+        var text = li.querySelector(".cp-order-text").textContent + ": ";
+        var where = "position " + (items.indexOf(li) + 1) + " of " + items.length;
+        if (say[1]) { say[0].textContent = text; say[1].textContent = where; }
+        else { out.textContent = text + where; }
         (button.disabled ? li.querySelector(button.classList.contains("cp-up") ? ".cp-down" : ".cp-up")
                          : button).focus();
         self.saveDraft();   /* a move is an answer too, though no "change" event says so */
