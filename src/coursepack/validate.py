@@ -204,6 +204,9 @@ def _check_question(q: Question, report: Report) -> None:
                        "count in the score", where)
 
 
+_INLINE_MARKUP = frozenset("\\*_`<&[!")   # emphasis, code, HTML, entities, links, escapes
+
+
 def _key_at(q: Question, key: str):
     """Where a YAML question writes key; the question's place otherwise (GIFT)."""
     return dict(q.written).get(key, q.source)
@@ -220,8 +223,10 @@ def _check_count(q: Question, count: int, what: str, report: Report) -> None:
 def _check_unique(q: Question, texts: list[str], what: str, report: Report) -> None:
     """Entries must differ as the learner sees them: as plain text (a select list shows no
     emphasis), spacing aside."""
-    from .markdown import plain_text
-    shown = [plain_text(text) for text in texts]
+    shown = [" ".join(text.split()) for text in texts]
+    if any(set(text) & _INLINE_MARKUP for text in texts):     # what only the parser reads
+        from .markdown import plain_text
+        shown = [plain_text(text) for text in texts]
     if len(set(shown)) != len(shown):
         report.error("quiz-ambiguous", f"question '{q.id}' lists the same {what} twice",
                      _key_at(q, "pairs" if q.type == "matching" else "items"),
