@@ -188,3 +188,17 @@ def test_a_target_named_twice_is_built_once(tmp_path, cli):
                  "--target", "scorm12")
     assert result.exit_code == 0
     assert result.output.count("built ") == 1 and re.search(r"\(\d+\.\d KB\)", result.output)
+
+
+@pytest.mark.parametrize("language, direction", [("he-IL", "rtl"), ("ar", "rtl"),
+                                                 ("ku-Arab", "rtl"), ("en-GB", "ltr"),
+                                                 ("az-Latn", "ltr")])
+def test_pages_carry_the_direction_of_the_course_language(tmp_path, cli, language, direction):
+    files = dict(MINIMAL)
+    files["course.yaml"] = MINIMAL["course.yaml"].replace("language: en",
+                                                          f"language: {language}")
+    course = write_course(tmp_path / "c", files)
+    result = cli("build", course, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    page = zipfile.ZipFile(tmp_path / "out" / "tiny-scorm12.zip").read("index.html").decode()
+    assert f'<html lang="{language}" dir="{direction}">' in page

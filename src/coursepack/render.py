@@ -73,7 +73,25 @@ def environment(override_dir: Path | None) -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True, bytecode_cache=_compiled_templates())
     env.globals["anchor"] = lesson_anchor
+    env.globals["text_direction"] = text_direction
     return env
+
+
+# Languages, and scripts, written from right to left (the primary subtag, or the script
+# subtag of a tag such as ku-Arab)
+RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "sd", "syr",
+                           "ug", "ur", "yi"})
+RTL_SCRIPTS = frozenset({"arab", "hebr", "thaa", "syrc", "nkoo", "adlm", "rohg", "samr",
+                         "mand"})
+
+
+def text_direction(language: str) -> str:
+    """'rtl' for a language written from right to left (HTML does not infer it from lang)."""
+    parts = language.lower().split("-")
+    script = next((p for p in parts[1:] if len(p) == 4), "")
+    if script:
+        return "rtl" if script in RTL_SCRIPTS else "ltr"
+    return "rtl" if parts[0] in RTL_LANGUAGES else "ltr"
 
 
 def prepare(course: Course) -> Videos:
