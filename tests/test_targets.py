@@ -202,3 +202,24 @@ def test_pages_carry_the_direction_of_the_course_language(tmp_path, cli, languag
     assert result.exit_code == 0, result.output
     page = zipfile.ZipFile(tmp_path / "out" / "tiny-scorm12.zip").read("index.html").decode()
     assert f'<html lang="{language}" dir="{direction}">' in page
+
+
+def test_solution_lines_mark_the_interface_english_apart(tmp_path, cli):
+    files = dict(MINIMAL)
+    files["course.yaml"] = MINIMAL["course.yaml"].replace("language: en", "language: fr")
+    files["lessons/two.md"] = """
+        ---
+        title: Vérifier
+        quiz:
+          questions:
+            - id: capitale
+              type: fill-in
+              prompt: La capitale de la France ?
+              answers: [Paris]
+        ---
+        """
+    course = write_course(tmp_path / "c", files)
+    assert cli("build", course, "--out", tmp_path / "out").exit_code == 0
+    page = zipfile.ZipFile(tmp_path / "out" / "tiny-scorm12.zip").read("index.html").decode()
+    assert ('<p class="cp-solution" hidden><span lang="en">Accepted answer: </span>'
+            '<span lang="fr">“Paris”.</span></p>') in page

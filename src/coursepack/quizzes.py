@@ -33,7 +33,8 @@ class QuestionView(Struct):
     if_correct: str = ""
     if_incorrect: str = ""
     explanation: str = ""
-    solution: str = ""          # the right answer in words, shown on review
+    solution: tuple[str, str] = ("", "")     # the right answer in words, shown on review:
+                                             # the interface's English, the author's words
 
 
 class QuizView(Struct):
@@ -58,30 +59,33 @@ def _tidy(value: float) -> float:
     return float(f"{value:.12g}")
 
 
-def _key_and_solution(q: Question) -> tuple[object, str]:
+def _key_and_solution(q: Question) -> tuple[object, tuple[str, str]]:
+    """What the runtime grades against, and the right answer in words: the interface's
+    English apart from the author's words, so a page can mark each with its language."""
     if q.type == "single":
-        return next(i for i, o in enumerate(q.options) if o.correct), ""
+        return next(i for i, o in enumerate(q.options) if o.correct), ("", "")
     if q.type == "multiple":
-        return [i for i, o in enumerate(q.options) if o.correct], ""
+        return [i for i, o in enumerate(q.options) if o.correct], ("", "")
     if q.type == "true-false":
-        return (1 if q.answer else 0), ""
+        return (1 if q.answer else 0), ("", "")
     if q.type == "fill-in":
         shown = ", ".join(f"“{a}”" for a in q.answers)
         label = "Accepted answer" if len(q.answers) == 1 else "Accepted answers"
-        return {"answers": list(q.answers), "caseSensitive": q.case_sensitive}, f"{label}: {shown}."
+        return ({"answers": list(q.answers), "caseSensitive": q.case_sensitive},
+                (f"{label}: ", f"{shown}."))
     if q.type == "numeric":
         if q.low is not None:
             return ({"min": q.low, "max": q.high},
-                    f"Any number from {_number(q.low)} to {_number(q.high)}.")
+                    (f"Any number from {_number(q.low)} to {_number(q.high)}.", ""))
         # 3.14 - 0.005 is 3.1350000000000002 in binary floating point: the key (and the
         # correct-response pattern the LMS shows) must say 3.135.
         low, high = _tidy(q.number - q.tolerance), _tidy(q.number + q.tolerance)
         extra = f" (give or take {_number(q.tolerance)})" if q.tolerance else ""
-        return {"min": low, "max": high}, f"Answer: {_number(q.number)}{extra}."
+        return {"min": low, "max": high}, (f"Answer: {_number(q.number)}{extra}.", "")
     if q.type == "matching":
         pairs = "; ".join(f"{left} → {right}" for left, right in q.pairs)
-        return list(range(len(q.pairs))), f"Matches: {pairs}."
-    return list(range(len(q.items))), f"Correct order: {', '.join(q.items)}."
+        return list(range(len(q.pairs))), ("Matches: ", f"{pairs}.")
+    return list(range(len(q.items))), ("Correct order: ", f"{', '.join(q.items)}.")
 
 
 def view(lesson: Lesson, course: Course, body: LessonBody, report: Report) -> QuizView:
