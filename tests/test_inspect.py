@@ -402,6 +402,27 @@ def test_css_is_scanned_in_linear_time(hostile):
     assert [r.url for r in found] == ["https://cdn.example.org/x.png"]
 
 
+@pytest.mark.parametrize("page, found", [
+    ('<img src="' * 100_000, []),
+    ("<script>" + "var a = 1;" * 20_000 + 'fetch("https://cdn.example.org/q")',
+     ["https://cdn.example.org/q"])])
+def test_a_page_left_open_is_scanned_in_linear_time(page, found):
+    """A tag left open at the end runs to the end, as a browser reads it; a script left open
+    is still scanned. (Retrying the open tag from each '<' took minutes.)"""
+    import signal
+    from coursepack.outside import scan_html
+
+    def too_slow(*_):
+        raise AssertionError("scanning the page took over 30 s")
+    before = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(30)
+    try:
+        assert [r.url for r in scan_html(page)] == found
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
+
+
 def test_a_pipe_or_device_is_not_read_as_a_zip(tmp_path):
     fifo = tmp_path / "package.zip"
     os.mkfifo(fifo)

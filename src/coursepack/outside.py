@@ -95,6 +95,9 @@ def scan_js(text: str, line: int = 1, column: int = 1) -> list[Reference]:
             for m in JS_LOAD.finditer(text) if is_outside(m.group(2))]
 
 
+UNFINISHED_LIMIT = 4096     # characters of a construct left open that close() may retry
+
+
 class _PageScanner(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -142,7 +145,16 @@ class _PageScanner(HTMLParser):
 def scan_html(text: str) -> list[Reference]:
     scanner = _PageScanner()
     scanner.feed(text)
-    scanner.close()
+    # What the parser holds back is a construct left open at the end: a tag, a comment or a
+    # script. close() would try it again from each '<' in it, in time that grows with the
+    # square of its length (thousands of '<img src="' in a row took minutes). A browser
+    # reads a tag or comment left open as running to the end, loading nothing from it; a
+    # script or style left open is still scanned.
+    rest = scanner.rawdata
+    if len(rest) <= UNFINISHED_LIMIT:
+        scanner.close()
+    elif scanner._inside is not None:
+        scanner.handle_data(rest)
     return scanner.found
 
 
