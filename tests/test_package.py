@@ -333,6 +333,15 @@ def test_no_file_takes_the_name_another_was_given(tmp_path, cli):
     assert all(f'src="{name}"' in page for name in assets)
 
 
+def built_lesson_one(tmp_path, cli, files: dict) -> tuple:
+    """Build the course; the command's result and the HTML of its first lesson's section."""
+    course = write_course(tmp_path / "c", files)
+    result = cli("build", course, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    page = zipfile.ZipFile(tmp_path / "out" / "tiny-scorm12.zip").read("index.html").decode()
+    return result, page[page.index('id="lesson-one"'):page.index('id="lesson-two"')]
+
+
 def test_raw_html_is_filtered_by_an_allow_list(tmp_path, cli):
     files = dict(MINIMAL)
     files["lessons/one.md"] = (
@@ -340,14 +349,10 @@ def test_raw_html_is_filtered_by_an_allow_list(tmp_path, cli):
         "Press <kbd>Ctrl</kbd> and <b onmouseover=\"steal()\">this</b>.\n\n"
         "<details><summary>More</summary>\n\n<script>alert(1)</script>\n\n</details>\n\n"
         "<a href=\"javascript:alert(1)\">x</a> <img src=\"https://tracker.example/p.png\">\n")
-    course = write_course(tmp_path / "c", files)
-    result = cli("build", course, "--out", tmp_path / "out")
-    assert result.exit_code == 0, result.output
+    result, body = built_lesson_one(tmp_path, cli, files)
     warnings = [line for line in result.output.splitlines() if "warning[raw-html-removed]" in line]
     assert len(warnings) == 4   # onmouseover, <script>, javascript:, <img>
     assert "lessons/one.md:4:" in warnings[0]
-    page = zipfile.ZipFile(tmp_path / "out" / "tiny-scorm12.zip").read("index.html").decode()
-    body = page[page.index('id="lesson-one"'):page.index('id="lesson-two"')]
     assert "<kbd>Ctrl</kbd>" in body and "<details><summary>More</summary>" in body
     for gone in ("onmouseover", "<script>alert", "javascript:", "tracker.example"):
         assert gone not in body
@@ -362,13 +367,9 @@ def test_raw_html_addresses_are_removed_as_reported(tmp_path, cli):
         '<q cite="javascript:alert(1)">a</q> <blockquote cite="vbscript:x">b</blockquote>\n\n'
         '<a href="notes.pdf">c</a> <a href="//elsewhere.example/x">d</a> '
         '<a href="#lesson-two">e</a> <a href="https://example.org/">f</a>\n')
-    course = write_course(tmp_path / "c", files)
-    result = cli("build", course, "--out", tmp_path / "out")
-    assert result.exit_code == 0, result.output
+    result, body = built_lesson_one(tmp_path, cli, files)
     assert result.output.count("warning[raw-html-removed]") == 4
     assert "the address 'notes.pdf' in <a href> names no web page and is removed" in result.output
-    page = zipfile.ZipFile(tmp_path / "out" / "tiny-scorm12.zip").read("index.html").decode()
-    body = page[page.index('id="lesson-one"'):page.index('id="lesson-two"')]
     for gone in ("javascript:", "vbscript:", "notes.pdf", "elsewhere.example"):
         assert gone not in body
     assert 'href="#lesson-two"' in body and 'href="https://example.org/"' in body

@@ -2,6 +2,7 @@
 
 import json
 import re
+import textwrap
 
 from conftest import EXAMPLE, MINIMAL, write_course
 
@@ -155,33 +156,36 @@ def test_colour_only_on_a_terminal(tmp_path):
     assert "\x1b[" not in format_text(report, 1, color=False)
 
 
-def test_quiz_keys_a_question_does_not_use_are_reported_where_written(tmp_path, cli):
+def quiz_diagnostics(tmp_path, cli, questions: str) -> list[dict]:
+    """`validate --format json` of a course whose second lesson is a quiz of these questions
+    (YAML, as under 'questions:'; the first question is on line 5)."""
     files = dict(MINIMAL)
-    files["lessons/two.md"] = """
-        ---
-        title: Check
-        quiz:
-          questions:
-            - id: pick
-              type: single
-              prompt: Pick
-              options: [{text: a, correct: true}, {text: b}]
-              answer: 3
-            - id: truth
-              type: true-false
-              prompt: True?
-              answer: true
-              range: [1, 2]
-            - id: size
-              type: numeric
-              prompt: How many?
-              answer: 5
-              range: [1, 9]
-        ---
-        """
+    files["lessons/two.md"] = ("---\ntitle: Check\nquiz:\n  questions:\n"
+                               + textwrap.indent(textwrap.dedent(questions).strip("\n"), "    ")
+                               + "\n---\n")
     course = write_course(tmp_path / "c", files)
-    result = json.loads(cli("validate", course, "--format", "json").output)
-    found = [(d["code"], d["line"], d["column"], d["message"]) for d in result["diagnostics"]]
+    return json.loads(cli("validate", course, "--format", "json").output)["diagnostics"]
+
+
+def test_quiz_keys_a_question_does_not_use_are_reported_where_written(tmp_path, cli):
+    found = [(d["code"], d["line"], d["column"], d["message"]) for d in quiz_diagnostics(
+        tmp_path, cli, """
+        - id: pick
+          type: single
+          prompt: Pick
+          options: [{text: a, correct: true}, {text: b}]
+          answer: 3
+        - id: truth
+          type: true-false
+          prompt: True?
+          answer: true
+          range: [1, 2]
+        - id: size
+          type: numeric
+          prompt: How many?
+          answer: 5
+          range: [1, 9]
+        """)]
     assert found == [
         ("quiz-field-ignored", 9, 7, "'answer' is not used by a single question"),
         ("quiz-field-ignored", 14, 7, "'range' is not used by a true-false question"),
@@ -190,23 +194,15 @@ def test_quiz_keys_a_question_does_not_use_are_reported_where_written(tmp_path, 
 
 
 def test_quiz_text_with_blocks_is_a_warning(tmp_path, cli):
-    files = dict(MINIMAL)
-    files["lessons/two.md"] = """
-        ---
-        title: Check
-        quiz:
-          questions:
-            - id: pick
-              type: single
-              prompt: "Read this first.\\n\\n- item one\\n- item two"
-              options:
-                - {text: "One line\\nstill one paragraph", correct: true}
-                - {text: b}
-        ---
-        """
-    course = write_course(tmp_path / "c", files)
-    result = json.loads(cli("validate", course, "--format", "json").output)
-    assert [(d["code"], d["line"]) for d in result["diagnostics"]] == [("quiz-text-blocks", 7)]
+    found = quiz_diagnostics(tmp_path, cli, """
+        - id: pick
+          type: single
+          prompt: "Read this first.\\n\\n- item one\\n- item two"
+          options:
+            - {text: "One line\\nstill one paragraph", correct: true}
+            - {text: b}
+        """)
+    assert [(d["code"], d["line"]) for d in found] == [("quiz-text-blocks", 7)]
 
 
 def test_text_output_shows_control_characters_and_puts_the_caret_under_wide_text(tmp_path):
