@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 from ..ondisk import OnDisk
+from ..sourcedate import source_date_epoch
 from .deflater import LEVEL, Blocks, Deflated, deflate, deflate_block
 
 DEFAULT_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest time a zip can hold
@@ -30,17 +31,6 @@ def stored(name: str) -> bool:
     """Whether the file goes into a zip as it is, not deflated (see COMPRESSED_TYPES)."""
     dot = name.rfind(".")
     return dot > name.rfind("/") and name[dot:].lower() in COMPRESSED_TYPES
-
-
-def source_date_epoch() -> int | None:
-    """SOURCE_DATE_EPOCH (reproducible-builds.org): None when unset or empty; ValueError when
-    it is not a whole number of seconds, as `date +%s` prints."""
-    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not value:
-        return None
-    if not value.lstrip("-").isdigit() or not value.isascii():
-        raise ValueError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not '{value}'")
-    return int(value)
 
 
 def archive_time() -> tuple[int, int, int, int, int, int]:
