@@ -138,8 +138,8 @@ def build_cmd(ctx: click.Context, paths: tuple[Path, ...], targets: tuple[str, .
     whose sources have not changed since its last build into the same folder is not built
     again."""
     from .buildjob import Job, run_all
-    from .sourcedate import source_date_epoch
     from .parallel import cores
+    from .sourcedate import source_date_epoch
     try:
         source_date_epoch()
     except ValueError as exc:
