@@ -295,6 +295,14 @@ def test_a_sequencing_idref_must_name_a_shared_sequencing(good, here):
                       "sequencing of the sequencingCollection")]
 
 
+def test_an_encoded_parent_folder_in_xml_base_leaves_the_package(good, here):
+    def up(data: bytes) -> bytes:
+        return re.sub(rb"<resources(?=[ >])", b'<resources xml:base="%2e%2e/"', data, count=1)
+    zip_path = copy_zip(good["scorm12"], here / "base.zip", edit={MANIFEST: up})
+    codes = {d.code for d in inspect_zip(zip_path).report.items if d.is_error}
+    assert "href-outside" in codes and "href-missing" not in codes
+
+
 def test_manifest_not_well_formed(good, here):
     zip_path = copy_zip(good["scorm12"], here / "syntax.zip",
                         edit={MANIFEST: lambda data: data.replace(b"</organizations>", b"", 1)})

@@ -330,7 +330,7 @@ def _check_href(el, base: str, state: Contents) -> None:
         state.report.warning("external-reference", f"href '{href}' points outside the package",
                              at, SELF_CONTAINED_HINT)
         return
-    path = posixpath.join(base, unquote(re.split(r"[?#]", href, maxsplit=1)[0]))
+    path = posixpath.join(unquote(base), unquote(re.split(r"[?#]", href, maxsplit=1)[0]))
     if path.startswith("/") or escapes(path):
         state.report.error("href-outside", f"href '{href}' leaves the package", at,
                            "hrefs are relative to the package root and stay inside it")
