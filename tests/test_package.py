@@ -610,6 +610,18 @@ def test_the_preview_serves_a_long_video_from_disk_with_byte_ranges(tmp_path):
         tail = urllib.request.Request(url, headers={"Range": "bytes=-7"})
         with urllib.request.urlopen(tail) as part:
             assert part.read() == data[-7:]
+        past = urllib.request.Request(url, headers={"Range": f"bytes={len(data)}-"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(past)
+        assert refused.value.code == 416
+        assert refused.value.headers["Content-Range"] == f"bytes */{len(data)}"
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD")) as head:
+            assert head.status == 200 and head.headers["Content-Length"] == str(len(data))
+            assert head.read() == b""
+        elsewhere = urllib.request.Request(url, headers={"Host": "attacker.example"})
+        with pytest.raises(urllib.error.HTTPError) as forbidden:     # a name that resolves here
+            urllib.request.urlopen(elsewhere)
+        assert forbidden.value.code == 403
         video.unlink()                    # gone, and the course no longer builds
         assert not previewer.rebuild().ok and name in previewer.state.files
         with pytest.raises(urllib.error.HTTPError) as gone:

@@ -129,9 +129,30 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, min(end, size - 1)
 
 
+def past_the_end(header: str | None, size: int) -> bool:
+    """Whether a `Range: bytes=a-...` request starts at or past the end (416, not 200)."""
+    first = header[6:].strip().partition("-")[0] if header and header.startswith("bytes=") \
+        else ""
+    return first.isdigit() and int(first) >= size
+
+
+LOCAL_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]", ""})
+
+
 def make_handler(previewer: Previewer):
     class Handler(BaseHTTPRequestHandler):
+        head = False        # a HEAD request: the same answer, without its body
+
+        def do_HEAD(self):  # noqa: N802 (the http.server name)
+            self.head = True
+            self.do_GET()
+
         def do_GET(self):  # noqa: N802 (the http.server name)
+            # Only pages asked for by this machine's name: a web page elsewhere could
+            # otherwise reach the preview through a name of its own that resolves here.
+            host = (self.headers.get("Host") or "").rsplit(":", 1)[0].lower()
+            if host not in LOCAL_NAMES:
+                return self.send(b"forbidden", "text/plain", 403)
             path = urlsplit(self.path).path
             if path == "/__preview/state":
                 return self.send(previewer.payload(), "application/json")
@@ -164,11 +185,16 @@ def make_handler(previewer: Previewer):
             """Send body, or the part of it a Range header asks for; a large course file
             (a video) is read from disk as it is sent."""
             start, end = 0, len(body) - 1
-            wanted = byte_range(self.headers.get("Range"), len(body)) if status == 200 else None
+            asked = self.headers.get("Range") if status == 200 else None
+            wanted = byte_range(asked, len(body))
             if wanted is not None:   # a video being sought sends Range requests
                 start, end = wanted
                 self.send_response(206)
                 self.send_header("Content-Range", f"bytes {start}-{end}/{len(body)}")
+            elif past_the_end(asked, len(body)):
+                start, end = 0, -1
+                self.send_response(416)
+                self.send_header("Content-Range", f"bytes */{len(body)}")
             else:
                 self.send_response(status)
             self.send_header("Content-Type", kind)
@@ -176,6 +202,8 @@ def make_handler(previewer: Previewer):
             self.send_header("Accept-Ranges", "bytes")
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
+            if self.head or end < start:
+                return
             try:
                 if isinstance(body, OnDisk):
                     for piece in body.chunks(start, end + 1):
