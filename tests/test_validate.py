@@ -263,3 +263,13 @@ def test_an_empty_lesson_is_warned_about_at_a_line_the_file_has(tmp_path, cli):
     (course / "lessons" / "one.md").write_text("---\ntitle: One\n---\n")
     [found] = json.loads(cli("validate", course, "--format", "json").output)["diagnostics"]
     assert (found["code"], found["line"]) == ("empty-lesson", 3)
+
+
+def test_a_link_to_a_place_the_page_lacks_is_a_warning(tmp_path, cli):
+    files = dict(MINIMAL)
+    files["lessons/one.md"] = ("---\ntitle: One\n---\nSee [part](#part), [two](#lesson-two) "
+                               "and [a work](#ref-west2019).\n")
+    course = write_course(tmp_path / "c", files)
+    found = json.loads(cli("validate", course, "--format", "json").output)["diagnostics"]
+    assert [(d["code"], d["message"]) for d in found] == [
+        ("anchor-missing", "the page has no place named '#part'")]

@@ -292,6 +292,7 @@ def _fix_link(token, lesson, course, by_path, where: Source, report: Report) -> 
             token.attrSet("rel", "noopener")
         return
     if href.startswith("#") or not parts.path:
+        _check_anchor(parts.fragment, course, where, report)
         return
     rel = _local_target(lesson, course, parts.path)
     target = resolve_inside(course.root, rel, where, report, "link target", written=parts.path)
@@ -309,6 +310,19 @@ def _fix_link(token, lesson, course, by_path, where: Source, report: Report) -> 
         report.error("link-to-file", f"link to '{shorten(parts.path)}' is not a lesson of "
                      "this course", where,
                      "link to a lesson file listed in course.yaml, or to a web page")
+
+
+def _check_anchor(fragment: str, course: Course, where: Source, report: Report) -> None:
+    """A link to a place in the page must name one the page has: a lesson's (headings and
+    the lessons' own HTML carry no ids, unless the course allows raw HTML)."""
+    if not fragment or course.allow_raw_html:
+        return
+    name = unquote(fragment)
+    known = {lesson_anchor(other.id) for other in course.lessons}
+    if name in known or name == lesson_anchor(citations.REFERENCES_ID) or name.startswith("ref-"):
+        return                  # (ref-...: a reference list's entries, made after parsing)
+    report.warning("anchor-missing", f"the page has no place named '#{shorten(name)}'", where,
+                   "link to a lesson by its file, [text](other.md); headings carry no anchors")
 
 
 def _fix_image(token, lesson, course, body: LessonBody, where: Source, report: Report) -> None:
