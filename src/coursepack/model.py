@@ -152,6 +152,10 @@ class Question(Struct, frozen=True):
     explanation: str = ""
     written: tuple[tuple[str, Source], ...] = ()  # the keys as written in YAML, and where
 
+    def where(self, key: str) -> Source:
+        """Where a YAML question writes key; the question's own place otherwise (GIFT)."""
+        return next((at for name, at in self.written if name == key), self.source)
+
 
 class Quiz(Struct, frozen=True):
     questions: tuple[Question, ...]

@@ -96,9 +96,7 @@ def view(lesson: Lesson, course: Course, body: LessonBody, report: Report) -> Qu
 
     questions, specs = [], []
     for q in quiz.questions:
-        # each text's problems where its key is written (a YAML quiz), else at the question
-        written = dict(q.written)
-        at = {key: written.get(key, q.source) for key in
+        at = {key: q.where(key) for key in       # each text's problems where it is written
               ("prompt", "feedback", "explanation", "options", "pairs", "items")}
         v = QuestionView(q.id, q.type, md(q.prompt, at["prompt"]),
                          if_correct=md(q.feedback_correct, at["feedback"], False),

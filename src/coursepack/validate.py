@@ -179,7 +179,7 @@ def _check_question(q: Question, report: Report) -> None:
         for answer in q.answers:
             if len(answer) > MAX_RESPONSE:
                 report.error("too-long", f"an answer of '{q.id}' is {len(answer)} characters; "
-                             f"an LMS stores at most {MAX_RESPONSE}", _key_at(q, "answers"))
+                             f"an LMS stores at most {MAX_RESPONSE}", q.where("answers"))
     elif q.type == "numeric":
         if q.number is None and q.low is None:
             report.error("quiz-missing-answer", f"numeric question '{q.id}' needs 'answer:' "
@@ -204,32 +204,22 @@ def _check_question(q: Question, report: Report) -> None:
                        "count in the score", where)
 
 
-_INLINE_MARKUP = frozenset("\\*_`<&[!")   # emphasis, code, HTML, entities, links, escapes
-
-
-def _key_at(q: Question, key: str):
-    """Where a YAML question writes key; the question's place otherwise (GIFT)."""
-    return dict(q.written).get(key, q.source)
-
-
 def _check_count(q: Question, count: int, what: str, report: Report) -> None:
     if count > MAX_CHOICES:
         report.error("too-many-options", f"question '{q.id}' has {count} {what}; SCORM 1.2 "
                      f"names answers by one character, so at most {MAX_CHOICES} fit",
-                     _key_at(q, what),
+                     q.where(what),
                      "split the question in two")
 
 
 def _check_unique(q: Question, texts: list[str], what: str, report: Report) -> None:
     """Entries must differ as the learner sees them: as plain text (a select list shows no
     emphasis), spacing aside."""
-    shown = [" ".join(text.split()) for text in texts]
-    if any(set(text) & _INLINE_MARKUP for text in texts):     # what only the parser reads
-        from .markdown import plain_text
-        shown = [plain_text(text) for text in texts]
+    from .markdown import plain_text
+    shown = [plain_text(text) for text in texts]
     if len(set(shown)) != len(shown):
         report.error("quiz-ambiguous", f"question '{q.id}' lists the same {what} twice",
-                     _key_at(q, "pairs" if q.type == "matching" else "items"),
+                     q.where("pairs" if q.type == "matching" else "items"),
                      "make every entry different so answers can be told apart")
 
 
