@@ -180,8 +180,12 @@ def plain_text(text: str) -> str:
     """A short Markdown text as plain text, spacing collapsed: what a select list shows."""
     if _PLAIN_TEXT.fullmatch(text):
         return " ".join(text.split())
-    rendered = re.sub(r"<[^>]*>", "", _md_fragment().renderInline(text))
-    return " ".join(html.unescape(rendered).split())
+    return text_of_html(_md_fragment().renderInline(text))
+
+
+def text_of_html(fragment: str) -> str:
+    """The text of an HTML fragment: tags left out, entities read, spacing collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", "", fragment)).split())
 
 
 @lru_cache(maxsize=8)

@@ -4,16 +4,14 @@ what it shows without changing what an answer means."""
 
 from __future__ import annotations
 
-import re
 
 from msgspec import Struct, field
 
 from . import units
 from .diagnostics import Report
-from .markdown import LessonBody, render_fragment
+from .markdown import LessonBody, render_fragment, text_of_html
 from .model import Course, Lesson, Question
 
-_TAGS = re.compile(r"<[^>]+>")
 
 
 class OptionView(Struct):
@@ -43,10 +41,7 @@ class QuizView(Struct):
 
 
 def _plain(html: str, limit: int = 250) -> str:
-    text = " ".join(_TAGS.sub("", html).split())
-    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"),
-                         ("&amp;", "&")):
-        text = text.replace(entity, char)
+    text = text_of_html(html)
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
