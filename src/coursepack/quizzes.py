@@ -4,7 +4,6 @@ what it shows without changing what an answer means."""
 
 from __future__ import annotations
 
-
 from msgspec import Struct, field
 
 from . import units
