@@ -273,3 +273,20 @@ def test_a_link_to_a_place_the_page_lacks_is_a_warning(tmp_path, cli):
     found = json.loads(cli("validate", course, "--format", "json").output)["diagnostics"]
     assert [(d["code"], d["message"]) for d in found] == [
         ("anchor-missing", "the page has no place named '#part'")]
+
+
+def test_a_file_too_large_for_a_package_is_refused_where_it_is_named(tmp_path, cli):
+    """`inspect` refuses a package entry over 2 GB, so a build may not package one."""
+    files = dict(MINIMAL)
+    files["lessons/one.md"] = "---\ntitle: One\nvideo:\n  src: big.webm\n---\n"
+    files["lessons/two.md"] = "---\ntitle: Two\n---\n![A chart](chart.png)\n"
+    course = write_course(tmp_path / "c", files)
+    for name, size in (("big.webm", (2 << 30) + 1), ("chart.png", 3 << 30)):
+        with open(course / "lessons" / name, "wb") as f:      # sparse: no disk space used
+            f.truncate(size)
+    found = json.loads(cli("validate", course, "--format", "json").output)["diagnostics"]
+    assert [(d["code"], d["line"], d["message"]) for d in found] == [
+        ("file-too-large", 4, "video file 'lessons/big.webm' is 2.0 GB, more than the 2 GB a "
+         "package may hold in one file"),
+        ("file-too-large", 4, "image 'chart.png' is 3.0 GB, more than the 2 GB a package may "
+         "hold in one file")]

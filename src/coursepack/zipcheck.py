@@ -13,6 +13,7 @@ from typing import Callable
 from msgspec import Struct, field
 
 from .diagnostics import Report, Source, human_size
+from .load.files import MAX_PACKAGED_BYTES
 
 MB = 1 << 20
 CHUNK = 1 << 20
@@ -21,7 +22,7 @@ CHUNK = 1 << 20
 class Limits(Struct, frozen=True):
     """How much a zip may expand to before it is refused, and what counts as a large file."""
 
-    entry_bytes: int = 2048 * MB
+    entry_bytes: int = MAX_PACKAGED_BYTES
     total_bytes: int = 8192 * MB
     entries: int = 100_000
     kept_bytes: int = 32 * MB      # largest manifest, page or schema read into memory

@@ -9,9 +9,12 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from ..cache import SCRATCH_FILE, VCS_FOLDERS, source_bytes
-from ..diagnostics import Report, Source, display_path, shorten
+from ..diagnostics import Report, Source, display_path, human_size, shorten
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
+# The largest file a package may hold: `inspect` refuses a larger entry (a zip bomb, or a file
+# too big for any LMS), so a build refuses to package one.
+MAX_PACKAGED_BYTES = 2048 * 1024 * 1024
 
 
 def resolve_inside(root: Path, ref: str, where: Source, report: Report, what: str,
@@ -52,7 +55,7 @@ def resolve_inside(root: Path, ref: str, where: Source, report: Report, what: st
                      ".name.swp, #name#) and .DS_Store")
         return None
     try:
-        mode = real.stat().st_mode
+        st = real.stat()
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             report.error("bad-path", f"{what} '{shown}' cannot be resolved: its symbolic "
@@ -65,11 +68,17 @@ def resolve_inside(root: Path, ref: str, where: Source, report: Report, what: st
         report.error("missing-file", f"{what} '{shown}'{decoded} does not exist", where, hint)
         return None
     if kind == "folder":
-        if not stat.S_ISDIR(mode):
+        if not stat.S_ISDIR(st.st_mode):
             report.error("not-a-folder", f"{what} '{shown}' is not a folder", where)
             return None
-    elif not stat.S_ISREG(mode):
+    elif not stat.S_ISREG(st.st_mode):
         report.error("not-a-file", f"{what} '{shown}' is not a regular file", where)
+        return None
+    elif st.st_size > MAX_PACKAGED_BYTES:
+        report.error("file-too-large", f"{what} '{shown}' is {human_size(st.st_size)}, more "
+                     f"than the {MAX_PACKAGED_BYTES >> 30} GB a package may hold in one file",
+                     where, "LMSs and `coursepack inspect` refuse larger files: compress it, "
+                     "or host it elsewhere (a video can use 'url:')")
         return None
     return real
 
