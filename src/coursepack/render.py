@@ -94,6 +94,15 @@ def text_direction(language: str) -> str:
     return "rtl" if parts[0] in RTL_LANGUAGES else "ltr"
 
 
+def language_marks(language: str) -> dict[str, Markup]:
+    """The templates' `en` and `own`: the interface's own words are English, marked so with
+    `{{ en }}` where the course's language is not (WCAG 3.1.2), and the course's words inside
+    them marked back with `{{ own }}`; both empty for a course in English."""
+    if language.split("-")[0].lower() == "en":
+        return {"en": Markup(""), "own": Markup("")}
+    return {"en": Markup(' lang="en"'), "own": Markup(' lang="%s"') % language}
+
+
 def prepare(course: Course) -> Videos:
     """Compile the page template, make the runtime files and the videos' files now, ahead
     of render_pages (which takes the videos)."""
@@ -213,7 +222,8 @@ def render_pages(course: Course, bodies: dict[str, LessonBody], pages: list[Page
             context = dict(course=course, modules=modules, page=page, bodies=bodies,
                            videos=videos, media_src=media_src,
                            data=page_data(course, page, standard, bodies, "references" in bodies),
-                           lang=course.language, sections=sections)
+                           lang=course.language, sections=sections,
+                           **language_marks(course.language))
             if deflater is None:
                 files[page.href] = template.render(**context).encode("utf-8")
             else:
@@ -254,11 +264,13 @@ def _sections_apart(env: Environment, course: Course, bodies: dict[str, LessonBo
     if not remembering and (parallel.available() < 2 or len(pairs) < SHARED_SECTIONS):
         return {}
     template = env.get_template("lesson.html")
+    marks = language_marks(course.language)
 
     def writer(module, lesson):
         def write(_) -> str:
             return template.render(course=course, bodies=bodies, videos=videos,
-                                   lang=course.language, module=module, lesson=lesson)
+                                   lang=course.language, module=module, lesson=lesson,
+                                   **marks)
         return lesson.path, write
 
     keys: str | list[str] = ""
