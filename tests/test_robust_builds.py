@@ -133,3 +133,44 @@ def test_the_command_exits_with_its_code_and_all_its_output(tmp_path):
     closed.stdout.close()                    # the reader went away before the output came
     assert closed.wait(timeout=60) in (0, 1)
     assert closed.stderr.read() == b""
+
+
+def test_preview_keeps_watching_after_a_rebuild_that_fails(tmp_path, monkeypatch):
+    """Whatever one rebuild raises, the watcher reports it and rebuilds after the next edit."""
+    import threading
+
+    from coursepack import pipeline
+    from coursepack.preview import start
+    course = write_course(tmp_path / "c", MINIMAL)
+    lesson = course / "lessons" / "one.md"
+    lines: list[str] = []
+    said = threading.Condition()
+
+    def echo(line: str) -> None:
+        with said:
+            lines.append(line)
+            said.notify_all()
+
+    def edit_until(text: str) -> None:
+        """Edit the lesson until the preview says text (the watcher may not be watching yet)."""
+        for n in range(20):
+            lesson.write_text(lesson.read_text() + f"\nEdit {n}.\n")
+            with said:
+                if said.wait_for(lambda: any(text in line for line in lines), timeout=1):
+                    return
+        raise AssertionError(lines)
+
+    server, _, stop = start(course, 0, echo=echo)
+    try:
+        real_check = pipeline.check
+        monkeypatch.setattr(pipeline, "check", lambda *a, **k: 1 / 0)
+        edit_until("not rebuilt: ZeroDivisionError")
+        monkeypatch.setattr(pipeline, "check", real_check)
+        time.sleep(0.5)                              # the failed rebuild's echo is all out
+        with said:
+            lines.clear()
+        edit_until("rebuilt in")
+        assert not any("not rebuilt" in line for line in lines), lines
+    finally:
+        stop.set()
+        server.server_close()
