@@ -591,8 +591,24 @@ def test_unknown_citation_with_did_you_mean(tmp_path):
         [@west2091] and @smith2018.
         """})
     assert [d for d in diagnostics_of(course) if d[1] == "error"] == [
-        ("unknown-citation", "error", "two.md", 6, 1, "no reference has the key 'west2091'",
+        ("unknown-citation", "error", "two.md", 6, 2, "no reference has the key 'west2091'",
          "did you mean 'west2019'?")]
+
+
+def test_each_unknown_key_of_a_cluster_is_reported_where_it_is_written(tmp_path):
+    course = citing_course(tmp_path, **{"lessons/two.md": """
+        ---
+        title: Second lesson
+        ---
+
+        As [see @west2019, p. 4; @nobody] and @nobody2 show,
+        or [@west2019;
+        @nobody3, ch. 2] too.
+        """})
+    assert [d[:5] for d in diagnostics_of(course) if d[1] == "error"] == [
+        ("unknown-citation", "error", "two.md", 5, 26),
+        ("unknown-citation", "error", "two.md", 5, 39),
+        ("unknown-citation", "error", "two.md", 7, 1)]
 
 
 def test_an_unknown_key_cited_again_is_compared_with_the_keys_once(tmp_path, monkeypatch):
@@ -613,7 +629,7 @@ def test_unknown_citation_without_a_reference_file(tmp_path):
     files["lessons/one.md"] = "---\ntitle: One\n---\n\nAs [@someone2020] says.\n"
     course = write_course(tmp_path / "c", files)
     assert diagnostics_of(course) == [
-        ("unknown-citation", "error", "one.md", 5, 4, "no reference has the key 'someone2020'",
+        ("unknown-citation", "error", "one.md", 5, 5, "no reference has the key 'someone2020'",
          "list your references in a file named by 'references:' in course.yaml")]
 
 

@@ -165,6 +165,21 @@ class Cite(Struct):
     def shown(self) -> str:
         return str(self.html) if self.html is not None else str(escape(self.cluster.raw))
 
+    def key_place(self, n: int) -> Source:
+        """Where the n-th item's '@key' is written: the cluster's place, moved along its text
+        (one item per ';' inside brackets)."""
+        raw, where = self.cluster.raw, self.where
+        offset = raw.find("@")
+        if raw.startswith("["):
+            start = 1 + sum(len(part) + 1 for part in raw[1:-1].split(";")[:n])
+            offset = raw.find("@", start)
+        if offset < 0 or not where.line:
+            return where
+        before = raw[:offset]
+        if "\n" not in before:
+            return where.at(where.line, (where.column or 1) + offset)
+        return where.at(where.line + before.count("\n"), offset - before.rfind("\n"))
+
 
 def _render(self, tokens, idx, options, env) -> str:
     """A citation's place in the lesson's HTML: env['cite'](n) marks the lesson's n-th
@@ -234,9 +249,8 @@ def resolve(course: Course, cites: list[Cite], report: Report, render: bool = Tr
     good_uses = []
     hints: dict[str, str] = {}          # an unknown key is often cited again, as written
     for cite in cites:
-        cluster, where = cite.cluster, cite.where
         ok = True
-        for item in cluster.items:
+        for n, item in enumerate(cite.cluster.items):
             if item.key in by_key:
                 if item.key not in cited:
                     cited.append(item.key)
@@ -250,7 +264,7 @@ def resolve(course: Course, cites: list[Cite], report: Report, render: bool = Tr
                 "reported of them" if course.references_named else
                 "list your references in a file named by 'references:' in course.yaml")
             report.error("unknown-citation", f"no reference has the key '{shorten(item.key)}'",
-                         where, hint)
+                         cite.key_place(n), hint)
         if ok:
             good_uses.append(cite)
     # A lesson left out for its errors may cite any of them: none is called uncited then.
