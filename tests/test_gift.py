@@ -55,10 +55,11 @@ def test_every_question_type_becomes_the_model():
         Question("fill-in", "fill-in", "Two plus two, in words?", at(30),
                  answers=("four", "Four"), feedback_correct="Well done."),
         Question("pi", "numeric", "Pi to two decimal places?", at(32), number=3.14,
-                 tolerance=0.005),
+                 tolerance=0.005, written=(("answer", at(32, 35)),)),
         Question("q7", "numeric", "A whole number from 1 to 5?", at(34), low=1.0, high=5.0,
-                 explanation="Any of 1, 2, 3, 4 or 5."),
-        Question("q8", "numeric", "How many legs has a spider?", at(36), number=8.0),
+                 explanation="Any of 1, 2, 3, 4 or 5.", written=(("range", at(34, 30)),)),
+        Question("q8", "numeric", "How many legs has a spider?", at(36), number=8.0,
+                 written=(("answer", at(36, 30)),)),
         Question("matching", "matching", "Match each animal with its Spanish name.", at(38),
                  pairs=(("cat", "gato"), ("dog", "perro"), ("bird", "pájaro"))),
         Question("q10", "single", f"The cat {BLANK} on the mat.", at(44),
@@ -238,6 +239,15 @@ def test_quiz_rules_are_left_to_validate(tmp_path):
     report = Report()
     check(course_with(tmp_path, "// pass_mark: 50\n\nNo right answer {~a ~b}\n"), report)
     assert [(d.code, d.line) for d in report.items] == [("quiz-no-correct", 3)]
+
+
+
+def test_a_numeric_rule_points_at_the_answer_it_is_about(tmp_path):
+    report = Report()
+    check(course_with(tmp_path, "// pass_mark: 50\n\nHow many? {#5..3}\n\n"
+                                "And? {#1e308:1e308}\n"), report)
+    assert [(d.code, d.line, d.column) for d in report.items] == [
+        ("bad-value", 3, 12), ("out-of-range", 5, 7)]
 
 
 # Any text at all, and text made of GIFT's pieces, which reaches deeper into the reader.

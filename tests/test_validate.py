@@ -193,6 +193,22 @@ def test_quiz_keys_a_question_does_not_use_are_reported_where_written(tmp_path, 
          "question 'size' gives both 'answer' and 'range'; the range is used")]
 
 
+def test_a_numeric_rule_points_at_the_key_it_is_about(tmp_path, cli):
+    found = quiz_diagnostics(tmp_path, cli, """
+        - id: a
+          type: numeric
+          prompt: How many?
+          range: [5, 3]
+        - id: b
+          type: numeric
+          prompt: And?
+          tolerance: 1.0e+308
+          answer: 1.0e+308
+        """)
+    assert [(d["code"], d["line"], d["column"]) for d in found] == [
+        ("bad-value", 8, 7), ("out-of-range", 13, 7)]
+
+
 def test_quiz_text_with_blocks_is_a_warning(tmp_path, cli):
     found = quiz_diagnostics(tmp_path, cli, """
         - id: pick

@@ -185,12 +185,12 @@ def _check_question(q: Question, report: Report) -> None:
             report.error("quiz-missing-answer", f"numeric question '{q.id}' needs 'answer:' "
                          "(with an optional 'tolerance:') or 'range: [low, high]'", where)
         elif q.low is not None and q.low > q.high:
-            report.error("bad-value", f"the range of '{q.id}' starts above its end", where,
-                         "write the range as [lowest, highest]")
+            report.error("bad-value", f"the range of '{q.id}' starts above its end",
+                         q.where("range"), "write the range as [lowest, highest]")
         elif q.low is None and not all(math.isfinite(q.number + sign * q.tolerance)
                                        for sign in (-1, 1)):
             report.error("out-of-range", f"the answer of '{q.id}' give or take its tolerance "
-                         "goes beyond the numbers a page can hold", where,
+                         "goes beyond the numbers a page can hold", q.where("answer"),
                          "use a smaller answer or tolerance")
     elif q.type == "matching":
         _check_count(q, len(q.pairs), "pairs", report)

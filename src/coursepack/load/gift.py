@@ -452,7 +452,9 @@ class _Reader:
                 self._partial(answer, "is left out (the best one is kept)")
         if best.weight not in (None, 100):
             self._partial(best, "is kept as the right answer")
-        return {"type": "numeric", **value, "feedback_correct": best.feedback}
+        key = "range" if "low" in value else "answer"     # where validate's checks point
+        return {"type": "numeric", **value, "feedback_correct": best.feedback,
+                "written": ((key, self.chunk.at(best.at)),)}
 
     def _number(self, answer: _Read, escaped_colon: bool = False) -> dict | None:
         text = answer.text
