@@ -1016,3 +1016,24 @@ def test_a_container_cpu_quota_bounds_the_default_number_of_processes(tmp_path, 
     assert parallel.cores() == 8
     monkeypatch.setattr(parallel, "cpu_quota", lambda: None)
     assert parallel.cores() == 8
+
+
+def test_an_unchanged_build_shows_paths_as_seen_from_the_working_folder(tmp_path, cli,
+                                                                         monkeypatch):
+    """The build's record keeps its diagnostics' files as absolute paths: a no-op rebuild
+    run from elsewhere names them as a fresh build there would."""
+    files = dict(MINIMAL)
+    files["lessons/one.md"] = "---\ntitle: One\n---\n# A big heading\n"
+    course = write_course(tmp_path / "work" / "c", files)
+    out = tmp_path / "out"
+    monkeypatch.chdir(tmp_path / "work")
+    first = cli("build", "c", "--out", out)
+    assert "c/lessons/one.md:4:1: warning[heading-h1]" in first.output
+    (tmp_path / "work" / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "work" / "sub")
+    again = cli("build", "../c", "--out", out)
+    fresh = cli("build", "../c", "--out", tmp_path / "clean", "--no-cache")
+    assert "(unchanged)" in again.output
+    assert again.output.replace(str(out), "OUT").replace(" (unchanged)", "") == \
+        fresh.output.replace(str(tmp_path / "clean"), "OUT")
+    assert f"{course}/lessons/one.md:4:1" in again.output

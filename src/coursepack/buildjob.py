@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import cache
-from .diagnostics import Diagnostic, Report
+from .diagnostics import Diagnostic, Report, display_path
 
 
 class Job(NamedTuple):
@@ -71,7 +71,9 @@ def _run(job: Job) -> Outcome:
     record = cache.load("builds", record_key)
     if record and record.get("inputs") == fingerprint and all(
             _output_stamp(Path(p)) == d for p, d in record["outputs"].items()):
-        return Outcome([Diagnostic(**d) for d in record["diagnostics"]],
+        # each file as this working folder shows it (the record holds absolute paths)
+        return Outcome([Diagnostic(**{**d, "file": display_path(d["file"])})
+                        for d in record["diagnostics"]],
                        [Path(p) for p in record["outputs"]], reused=True)
     from . import units
     from .pipeline import build, check
@@ -85,7 +87,8 @@ def _run(job: Job) -> Outcome:
         cache.store("builds", record_key, {
             "inputs": fingerprint,
             "outputs": {str(p): _output_stamp(p) for p in written},
-            "diagnostics": [d.as_dict() for d in report.sorted()]})
+            "diagnostics": [{**d.as_dict(), "file": os.path.abspath(d.file) if d.file else ""}
+                            for d in report.sorted()]})
     return Outcome(report.sorted(), written)
 
 
