@@ -250,6 +250,14 @@ def test_a_numeric_rule_points_at_the_answer_it_is_about(tmp_path):
         ("bad-value", 3, 12), ("out-of-range", 5, 7)]
 
 
+
+def test_a_quiz_rule_points_at_the_setting_it_is_about(tmp_path):
+    report = Report()
+    check(course_with(tmp_path, "// pass_mark: 50\n// draw: 3\n\nOne? {T}\n"), report)
+    assert [(d.code, d.line, d.column) for d in report.items] == [
+        ("quiz-draw-too-many", 2, 4)]
+
+
 # Any text at all, and text made of GIFT's pieces, which reaches deeper into the reader.
 PIECES = st.lists(st.sampled_from([
     "=", "~", "#", "%50%", "%-100%", "%100%", "%x%", "->", "..", ":", "::", "####", "\\",

@@ -209,6 +209,17 @@ def test_a_numeric_rule_points_at_the_key_it_is_about(tmp_path, cli):
         ("bad-value", 8, 7), ("out-of-range", 13, 7)]
 
 
+def test_quiz_rules_point_at_the_setting_they_are_about(tmp_path, cli):
+    files = dict(MINIMAL)
+    files["lessons/two.md"] = ("---\ntitle: Check\nquiz:\n  pass_mark: 50\n  draw: 2\n"
+                               "  questions:\n    - {id: a, type: true-false, prompt: A?, "
+                               "answer: true, weight: 0}\n---\n")
+    course = write_course(tmp_path / "c", files)
+    found = json.loads(cli("validate", course, "--format", "json").output)["diagnostics"]
+    assert [(d["code"], d["line"], d["column"]) for d in found] == [
+        ("quiz-no-weight", 4, 3), ("quiz-draw-too-many", 5, 3), ("quiz-zero-weight", 7, 7)]
+
+
 def test_quiz_text_with_blocks_is_a_warning(tmp_path, cli):
     found = quiz_diagnostics(tmp_path, cli, """
         - id: pick

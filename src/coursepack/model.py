@@ -165,6 +165,11 @@ class Quiz(Struct, frozen=True):
     shuffle_options: bool = False
     draw: int | None = None                     # pool: questions drawn per attempt
     review: bool = True                         # show answers after submitting
+    written: tuple[tuple[str, Source], ...] = ()  # the settings as written, and where
+
+    def where(self, key: str, otherwise: Source) -> Source:
+        """Where the quiz sets key; otherwise, when it does not say (a default)."""
+        return next((at for name, at in self.written if name == key), otherwise)
 
 
 class Lesson(Struct, frozen=True):

@@ -129,11 +129,12 @@ def check_quiz(lesson: Lesson, report: Report) -> None:
         _check_question(q, report)
     if quiz.draw is not None and quiz.draw > len(quiz.questions):
         report.error("quiz-draw-too-many", f"the quiz draws {quiz.draw} questions but has only "
-                     f"{len(quiz.questions)}", lesson.source,
+                     f"{len(quiz.questions)}", quiz.where("draw", lesson.source),
                      f"set 'draw' to at most {len(quiz.questions)}, or add questions")
     if quiz.pass_mark is not None and not any(q.weight > 0 for q in quiz.questions):
         report.error("quiz-no-weight", "every question of this quiz has weight 0, so no one "
-                     "can reach its pass mark", lesson.source, "give some questions a weight")
+                     "can reach its pass mark", quiz.where("pass_mark", lesson.source),
+                     "give some questions a weight")
 
 
 def _check_question(q: Question, report: Report) -> None:

@@ -172,6 +172,7 @@ class _Reader:
     def settings(self, lines: list[str]) -> dict:
         """Settings from the comment lines before the first question."""
         found: dict[str, object] = {}
+        places: list[tuple[str, Source]] = []        # where each setting is written
         first_line: dict[str, int] = {}
         for number, line in enumerate(lines, 1):
             if line.strip() and not _is_comment(line):
@@ -192,6 +193,9 @@ class _Reader:
                 value = self._setting(name, written[2], where.at(number, written.start(2) + 1))
                 if value is not None:
                     found[name] = value
+                    places.append((name, where))
+        if places:
+            found["written"] = tuple(places)
         return found
 
     def _setting(self, name: str, text: str, where: Source) -> object | None:

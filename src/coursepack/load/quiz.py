@@ -65,6 +65,7 @@ def quiz_from(doc: YamlDoc, path: tuple) -> Quiz:
         shuffle_questions=bool(data.get("shuffle_questions")),
         shuffle_options=bool(data.get("shuffle_options")), draw=data.get("draw"),
         review=data.get("review", True) is not False,
+        written=tuple((key, doc.key_pos(path + (key,))) for key in data if key != "questions"),
     )
 
 
