@@ -317,3 +317,24 @@ def test_a_file_too_large_for_a_package_is_refused_where_it_is_named(tmp_path, c
          "package may hold in one file"),
         ("file-too-large", 4, "image 'chart.png' is 3.0 GB, more than the 2 GB a package may "
          "hold in one file")]
+
+
+def test_every_code_the_tool_reports_is_documented():
+    """Each diagnostic code in the source (the first argument of a report's error() or
+    warning()) is described in docs/."""
+    import ast
+    from pathlib import Path
+
+    from conftest import REPO
+    codes = set()
+    for path in (REPO / "src" / "coursepack").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in ("error", "warning") and node.args \
+                    and isinstance(node.args[0], ast.Constant) \
+                    and isinstance(node.args[0].value, str) \
+                    and re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", node.args[0].value):
+                codes.add(node.args[0].value)
+    documented = "".join(p.read_text(encoding="utf-8") for p in (REPO / "docs").glob("*.md"))
+    assert len(codes) > 100
+    assert sorted(c for c in codes if f"`{c}`" not in documented) == []
