@@ -97,9 +97,14 @@ def text_direction(language: str) -> str:
 def language_marks(language: str) -> dict[str, Markup]:
     """The templates' `en` and `own`: the interface's own words are English, marked so with
     `{{ en }}` where the course's language is not (WCAG 3.1.2), and the course's words inside
-    them marked back with `{{ own }}`; both empty for a course in English."""
+    them marked back with `{{ own }}`; both empty for a course in English. In a course
+    written from right to left, each also sets its direction, so that the English words
+    keep their order ("2 of 3 lessons visited", not "of 3 lessons visited 2")."""
     if language.split("-")[0].lower() == "en":
         return {"en": Markup(""), "own": Markup("")}
+    if text_direction(language) == "rtl":
+        return {"en": Markup(' lang="en" dir="ltr"'),
+                "own": Markup(' lang="%s" dir="rtl"') % language}
     return {"en": Markup(' lang="en"'), "own": Markup(' lang="%s"') % language}
 
 
