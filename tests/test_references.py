@@ -289,6 +289,19 @@ def test_citation_syntax(text, expected):
     assert got == expected
 
 
+@pytest.mark.parametrize("written, label", [
+    ("p.", "page"), ("pp.", "page"), ("page", "page"), ("pages", "page"),
+    ("chap.", "chapter"), ("ch.", "chapter"), ("chapter", "chapter"), ("sec.", "section"),
+    ("section", "section"), ("§", "section"), ("para.", "paragraph"),
+    ("paragraph", "paragraph"), ("fig.", "figure"), ("figure", "figure"), ("vol.", "volume"),
+    ("volume", "volume"), ("line", "line"), ("no.", "issue"), ("note", "note")])
+def test_every_locator_label_is_read_whole(written, label):
+    """A label that begins with a shorter one ('para.', 'page') is read as itself, not as
+    'p' followed by a locator 'ara'."""
+    [cluster] = clusters(f"[@bailey2019, {written} 3]")
+    assert cluster.items == (item("bailey2019", "3", label),)
+
+
 # ---- rendering -------------------------------------------------------------------------
 
 def built_page(course: Path) -> str:

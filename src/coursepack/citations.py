@@ -31,7 +31,7 @@ _ITEM = lazyre.compile(r"^(?P<prefix>.*?)(?P<minus>-?)@" + _KEY + r"(?P<rest>.*)
 _INTEXT = lazyre.compile(r"@" + _KEY)
 _LOCATOR = lazyre.compile(
     r"^\s*(?P<label>pp?|pages?|chap|chapters?|ch|sec|sections?|§§?|paras?|paragraphs?|"
-    r"figs?|figures?|vols?|volumes?|lines?|nos?|notes?)\.?\s*"
+    r"figs?|figures?|vols?|volumes?|lines?|nos?|notes?)(?![^\W\d_])\.?\s*"
     r"(?P<value>[\w]+(?:\s*(?:[-–—]+|,\s*)\s*[\w]+)*)(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 _BARE_LOCATOR = lazyre.compile(r"^\s*(?P<value>\d+(?:\s*[-–—]+\s*\d+)?)(?P<rest>\s.*|)$", re.DOTALL)
 _LABELS = {"p": "page", "pp": "page", "page": "page", "pages": "page", "chap": "chapter",
