@@ -220,6 +220,43 @@ def test_quiz_rules_point_at_the_setting_they_are_about(tmp_path, cli):
         ("quiz-no-weight", 4, 3), ("quiz-draw-too-many", 5, 3), ("quiz-zero-weight", 7, 7)]
 
 
+def test_values_yaml_reads_as_true_or_false_get_a_hint_that_quotes_them_as_written(
+        tmp_path, cli):
+    found = quiz_diagnostics(tmp_path, cli, """
+        - id: a
+          type: fill-in
+          prompt: Say
+          answers: [yes, "no", On]
+        - id: b
+          type: single
+          prompt: Pick
+          options:
+            - {text: Off, correct: true}
+            - {text: "B"}
+        - id: c
+          type: numeric
+          prompt: How many?
+          range: [1, 2, 3]
+        """)
+    assert [(d["code"], d["line"], d["hint"]) for d in found] == [
+        ("wrong-type", 8, 'put the value in quotes: "yes"'),
+        ("wrong-type", 8, 'put the value in quotes: "On"'),
+        ("wrong-type", 13, 'put the value in quotes: "Off"'),
+        ("bad-value", 18, "remove the extra entries")]
+
+
+def test_numbers_among_fill_in_answers_are_accepted_as_written(tmp_path):
+    from coursepack.diagnostics import Report
+    from coursepack.pipeline import check
+    files = dict(MINIMAL)
+    files["lessons/two.md"] = ("---\ntitle: Check\nquiz:\n  questions:\n    - {id: a, "
+                               "type: fill-in, prompt: How much?, answers: [1.0, 2.50, 3]}\n"
+                               "---\n")
+    checked = check(write_course(tmp_path / "c", files), Report())
+    [lesson] = [lesson for lesson in checked.course.lessons if lesson.quiz]
+    assert lesson.quiz.questions[0].answers == ("1.0", "2.50", "3")
+
+
 def test_quiz_text_with_blocks_is_a_warning(tmp_path, cli):
     found = quiz_diagnostics(tmp_path, cli, """
         - id: pick

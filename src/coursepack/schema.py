@@ -46,6 +46,7 @@ class Bool(Struct, frozen=True):
 class List(Struct, frozen=True):
     item: object
     min_items: int = 0
+    max_items: int | None = None
     json_name = "array"
 
 
@@ -139,8 +140,10 @@ def _check(doc: YamlDoc, value, kind, report: Report, what: str, path: tuple) ->
                 return _check(doc, value, option, report, what, path)
     if not _matches(value, kind):
         hint = ""
-        if isinstance(kind, Str) and not isinstance(value, (list, dict, type(None))):
-            hint = f"put the value in quotes: \"{shorten(value)}\""
+        wants_text = isinstance(kind, Str) or isinstance(kind, OneOf) and any(
+            isinstance(option, Str) for option in kind.options)
+        if wants_text and not isinstance(value, (list, dict, type(None))):
+            hint = f"put the value in quotes: \"{shorten(doc.written.get(path, value))}\""
         report.error("wrong-type", f"{label} should be {_describe(kind)}, found {_type_name(value)}",
                      where, hint)
         return False
@@ -181,6 +184,11 @@ def _check(doc: YamlDoc, value, kind, report: Report, what: str, path: tuple) ->
         if len(value) < kind.min_items:
             report.error("empty-list", f"{label} needs at least {kind.min_items} "
                          f"entr{'y' if kind.min_items == 1 else 'ies'}", where)
+            ok = False
+        elif kind.max_items is not None and len(value) > kind.max_items:
+            report.error("bad-value", f"{label} has {len(value)} entries; it takes "
+                         f"{kind.max_items}", doc.pos(path + (kind.max_items,)),
+                         "remove the extra entries")
             ok = False
         for i, item in enumerate(value):
             ok = _check(doc, item, kind.item, report, what, path + (i,)) and ok
@@ -253,6 +261,8 @@ def to_json_schema(kind) -> dict:
         out["items"] = to_json_schema(kind.item)
         if kind.min_items:
             out["minItems"] = kind.min_items
+        if kind.max_items is not None:
+            out["maxItems"] = kind.max_items
     elif isinstance(kind, Obj):
         out["additionalProperties"] = False
         out["properties"] = {}
@@ -379,7 +389,8 @@ QUESTION = Obj({
                      "fill-in: every accepted answer"),
     "case_sensitive": Field(Bool(), "fill-in: whether capitals must match", default=False),
     "tolerance": Field(Num(0), "numeric: accepted distance from the answer", default=0),
-    "range": Field(List(Num(), min_items=2), "numeric: [lowest, highest] accepted"),
+    "range": Field(List(Num(), min_items=2, max_items=2),
+                   "numeric: [lowest, highest] accepted"),
     "pairs": Field(List(Obj({
         "left": Field(Str(), "the item to match", required=True),
         "right": Field(Str(), "its match", required=True),

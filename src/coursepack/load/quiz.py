@@ -50,12 +50,28 @@ def question_from(data: dict, where: Source,
     )
 
 
+def _as_written(doc: YamlDoc, path: tuple, value):
+    """A number given where text is wanted, as the author wrote it: 1.0 stays '1.0'."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return doc.written.get(path, _text(value))
+    return value
+
+
+def _texts_as_written(doc: YamlDoc, path: tuple, question: dict) -> dict:
+    """The question with its accepted fill-in answers as written (numbers among them)."""
+    if not question.get("answers"):
+        return question
+    return {**question, "answers": [_as_written(doc, path + ("answers", k), answer)
+                                    for k, answer in enumerate(question["answers"])]}
+
+
 def quiz_from(doc: YamlDoc, path: tuple) -> Quiz:
     """A quiz from schema-checked data at path in doc."""
     data = doc.data
     for step in path:
         data = data[step]
-    questions = tuple(question_from(q, doc.pos(path + ("questions", i)),
+    questions = tuple(question_from(_texts_as_written(doc, path + ("questions", i), q),
+                                    doc.pos(path + ("questions", i)),
                                     tuple((key, doc.key_pos(path + ("questions", i, key)))
                                           for key in q))
                       for i, q in enumerate(data["questions"]))

@@ -58,6 +58,7 @@ class YamlDoc(Struct):
     source: Source
     values: dict[Path_, Source] = field(default_factory=dict)
     keys: dict[Path_, Source] = field(default_factory=dict)
+    written: dict[Path_, str] = field(default_factory=dict)    # non-text scalars, as written
 
     def pos(self, path: Path_) -> Source:
         """Position of the value at path, or of the nearest enclosing value."""
@@ -144,7 +145,10 @@ def parse_yaml(text: str, source: Source, report: Report, line_offset: int = 0) 
         if isinstance(n, yaml.SequenceNode):
             return [build(item, path + (i,), depth + 1) for i, item in enumerate(n.value)]
         try:
-            return constructor.construct_object(n, deep=True)
+            value = constructor.construct_object(n, deep=True)
+            if not isinstance(value, str):      # yes, 1.0, 2024-01-05: the text is kept
+                doc.written[path] = n.value
+            return value
         except Exception as exc:  # noqa: BLE001 - any tag may be written on any value
             report.error("yaml-value", _value_problem(n, exc), at(n),
                          "check the value and any !!tag written before it")
