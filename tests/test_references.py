@@ -624,6 +624,23 @@ def test_each_unknown_key_of_a_cluster_is_reported_where_it_is_written(tmp_path)
         ("unknown-citation", "error", "two.md", 7, 1)]
 
 
+def test_an_unknown_key_with_none_close_gets_the_keys_in_its_hint(tmp_path):
+    course = citing_course(tmp_path, **{"lessons/two.md": "---\ntitle: Two\n---\n\n[@zzz]\n"})
+    [found] = [d for d in diagnostics_of(course) if d[0] == "unknown-citation"]
+    assert found[6] == ("the references' keys: 'west2019', 'nhs2022', 'smith2018', "
+                        "'muller2020', 'kingsfund2021', 'garcia2017'; or add the work to the "
+                        "course's reference file")
+    many = {"lessons/two.md": "---\ntitle: Two\n---\n\n[@zzz]\n"}
+    course = citing_course(tmp_path / "many", **many)
+    (course / "refs.bib").write_text("".join(f"@misc{{k{n}, title={{T}}, year=2000}}\n"
+                                            for n in range(20)))
+    (course / "refs.json").write_text("[]")
+    [found] = [d for d in diagnostics_of(course) if d[0] == "unknown-citation"
+               and d[2] == "two.md"]
+    assert found[6].startswith("the references' keys: 'k0', 'k1', 'k2', 'k3', 'k4', 'k5', "
+                               "'k6', 'k7' and 12 more; ")
+
+
 def test_an_unknown_key_cited_again_is_compared_with_the_keys_once(tmp_path, monkeypatch):
     from coursepack import citations
     asked = []

@@ -235,6 +235,14 @@ def _render_remembered(course: Course, listed: list[Reference], cites: list[Cite
     return lists, page
 
 
+def _some_keys(by_key: dict, shown: int = 8) -> str:
+    """The first keys of the course's references, for a hint: derived keys (plain-text
+    lists, RIS and CSL entries without one) are written nowhere else."""
+    keys = [f"'{shorten(key, 40)}'" for key in list(by_key)[:shown]]
+    more = len(by_key) - len(keys)
+    return ", ".join(keys) + (f" and {more} more" if more > 0 else "")
+
+
 def resolve(course: Course, cites: list[Cite], report: Report, render: bool = True
             ) -> tuple[dict[str, list[ListEntry]], ReferencesPage | None]:
     """Check every citation against the course's references; write each one's HTML. Returns
@@ -259,7 +267,8 @@ def resolve(course: Course, cites: list[Cite], report: Report, render: bool = Tr
             if item.key not in hints:
                 hints[item.key] = did_you_mean(item.key, by_key)
             hint = hints[item.key] or (
-                "add the work to the course's reference file" if course.references else
+                "the references' keys: " + _some_keys(by_key) + "; or add the work to the course's "
+                "reference file" if course.references else
                 "the reference files named in course.yaml gave no entries: see what was "
                 "reported of them" if course.references_named else
                 "list your references in a file named by 'references:' in course.yaml")
