@@ -339,6 +339,14 @@ def test_a_link_to_a_place_the_page_lacks_is_a_warning(tmp_path, cli):
         ("anchor-missing", "the page has no place named '#part'")]
 
 
+def test_a_source_file_too_large_says_by_how_much(tmp_path, cli):
+    course = write_course(tmp_path / "c", MINIMAL)
+    (course / "lessons" / "one.md").write_text("---\ntitle: One\n---\n" + "a" * 21_000_000)
+    [found] = json.loads(cli("validate", course, "--format", "json").output)["diagnostics"]
+    assert found["message"] == ("file is 21,000,019 bytes; the limit for a source file is "
+                                "20,971,520 bytes (20 MB)")
+
+
 def test_a_file_too_large_for_a_package_is_refused_where_it_is_named(tmp_path, cli):
     """`inspect` refuses a package entry over 2 GB, so a build may not package one."""
     files = dict(MINIMAL)

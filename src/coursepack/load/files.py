@@ -124,9 +124,9 @@ def read_text(path: Path, report: Report) -> str | None:
     try:
         size = path.stat().st_size
         if size > MAX_SOURCE_BYTES:
-            report.error("file-too-large", f"file is {size // (1024 * 1024)} MB; the limit for "
-                         f"a source file is {MAX_SOURCE_BYTES // (1024 * 1024)} MB",
-                         where.at(1, 1))
+            report.error("file-too-large", f"file is {size:,} bytes; the limit for a source "
+                         f"file is {MAX_SOURCE_BYTES:,} bytes "
+                         f"({MAX_SOURCE_BYTES // (1024 * 1024)} MB)", where.at(1, 1))
             return None
         raw = source_bytes(path)
     except OSError as exc:
