@@ -737,6 +737,15 @@ def test_bibtex_repeated_field_keeps_the_entry_with_the_first_value(tmp_path):
     assert warning.message == "'doe2024' gives the field 'year' again; the first value is used"
 
 
+def test_bibtex_entry_with_a_repeated_field_stays_whole_when_its_key_comes_again(tmp_path):
+    path = tmp_path / "twice.bib"
+    path.write_text("@book{k1, title={T}, title={T2}, year=2000, author={A, B}}\n"
+                    "@book{k1, title={Dup}, year=2004, author={K, L}}\n")
+    refs, report = read(path)
+    assert [(r.key, r.title, r.issued) for r in refs][0] == ("k1", "T", (2000,))
+    assert [(d.code, d.line) for d in report.items] == [("reference-repeated-field", 1)]
+
+
 def test_bibtex_crossref_fills_in_what_the_part_does_not_give(tmp_path):
     path = tmp_path / "parts.bib"
     path.write_text("@proceedings{proc2024, title = {The Proceedings}, year = {2024},\n"

@@ -327,7 +327,7 @@ def _read_bibtex(text: str, source: Source, report: Report) -> list[Reference]:
     lines = text.split("\n")
     try:
         library = bibtexparser.parse_string(text, parse_stack=[])
-        _keep_first_of_repeated_fields(library, lines, source, report)
+        library = _keep_first_of_repeated_fields(library, lines, source, report)
         _concatenate(library)
         for middleware in (mw.ResolveStringReferencesMiddleware(), mw.RemoveEnclosingMiddleware(),
                            mw.SeparateCoAuthors(), mw.SplitNameParts()):
@@ -408,24 +408,32 @@ def _unclosed_value(raw: str) -> tuple[int, str, str] | None:
 
 
 def _keep_first_of_repeated_fields(library, lines: list[str], source: Source,
-                                   report: Report) -> None:
+                                   report: Report):
     """An entry that names a field twice is kept with the first value, as BibTeX keeps it,
-    and the repeat is reported where it is written."""
-    from bibtexparser.model import DuplicateFieldKeyBlock
-    for block in list(library.failed_blocks):
-        if not isinstance(block, DuplicateFieldKeyBlock):
-            continue
-        entry, seen = block.ignore_error_block, set()
-        for field in list(entry.fields):
-            if field.key.lower() in seen:
-                line = (field.start_line or 0) + 1
-                report.warning("reference-repeated-field", f"'{shorten(entry.key)}' gives the "
-                               f"field '{shorten(field.key)}' again; the first value is used",
-                               source.at(line, _column_of(lines, line, field.key)),
-                               "remove one of the two")
-                entry.fields = [kept for kept in entry.fields if kept is not field]
-            seen.add(field.key.lower())
-        library.replace(block, entry, fail_on_duplicate_key=False)
+    and the repeat is reported where it is written. The library is made again, in the
+    file's order, so that of two entries with one key the later is still the repeat."""
+    from bibtexparser import Library
+    from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock
+    if not any(isinstance(block, DuplicateFieldKeyBlock) for block in library.failed_blocks):
+        return library
+    blocks = []
+    for block in library.blocks:
+        if isinstance(block, DuplicateFieldKeyBlock):
+            entry, seen = block.ignore_error_block, set()
+            for field in list(entry.fields):
+                if field.key.lower() in seen:
+                    line = (field.start_line or 0) + 1
+                    report.warning("reference-repeated-field", f"'{shorten(entry.key)}' gives "
+                                   f"the field '{shorten(field.key)}' again; the first value is "
+                                   "used", source.at(line, _column_of(lines, line, field.key)),
+                                   "remove one of the two")
+                    entry.fields = [kept for kept in entry.fields if kept is not field]
+                seen.add(field.key.lower())
+            block = entry
+        elif isinstance(block, DuplicateBlockKeyBlock):
+            block = block.ignore_error_block
+        blocks.append(block)
+    return Library(blocks, fail_on_duplicate_key=False)
 
 
 _MONTHS = {m[:3]: m for m in ("january", "february", "march", "april", "may", "june", "july",
