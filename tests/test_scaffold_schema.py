@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 import yaml
 
-from conftest import EXAMPLE, write_course
+from conftest import EXAMPLE, MINIMAL, write_course
 from coursepack.jsonschema_export import json_schemas
 from coursepack.load.lesson import split_front_matter
 from coursepack.diagnostics import Report, Source
@@ -118,3 +118,17 @@ def test_schemas_reject_the_planted_mistakes(tmp_path):
 def test_preview_answers_byte_ranges(header, size, expected):
     from coursepack.preview import byte_range
     assert byte_range(header, size) == expected
+
+
+def test_preview_takes_a_course_as_every_command_does(tmp_path, cli, monkeypatch):
+    """A course folder or its course.yaml; a folder of several courses is a usage error."""
+    from coursepack import preview
+    served = []
+    monkeypatch.setattr(preview, "serve", lambda folder, *a, **k: served.append(folder))
+    course = write_course(tmp_path / "many" / "a", MINIMAL)
+    write_course(tmp_path / "many" / "b", MINIMAL)
+    assert cli("preview", course / "course.yaml", "--no-open").exit_code == 0
+    assert cli("preview", course, "--no-open").exit_code == 0
+    assert served == [course, course]
+    several = cli("preview", tmp_path / "many", "--no-open")
+    assert several.exit_code == 2 and "preview shows one course; name one of:" in several.output

@@ -245,17 +245,20 @@ def schema_cmd(ctx: click.Context, out_dir: Path) -> None:
 
 @main.command("preview")
 @verbosity
-@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--open/--no-open", "open_browser", default=True, show_default=True,
               help="Open the course in the default browser.")
-def preview_cmd(path: Path, port: int, open_browser: bool) -> None:
-    """Serve a course on 127.0.0.1 and rebuild it whenever a source file changes."""
-    from .load.discover import COURSE_FILE
+def preview_cmd(path: Path | None, port: int, open_browser: bool) -> None:
+    """Serve a course on 127.0.0.1 and rebuild it whenever a source file changes. PATH: the
+    course folder or its course.yaml (default: the one course under ./courses)."""
     from .preview import serve
-    if not (path / COURSE_FILE).is_file():
-        raise click.UsageError(f"no {COURSE_FILE} in {display_path(path)}")
+    folders = _course_folders((path,) if path is not None else ())
+    if len(folders) > 1:
+        raise click.UsageError("preview shows one course; name one of: "
+                               + ", ".join(display_path(f) for f in folders))
+    path = folders[0]
     try:
         serve(path, port, open_browser, echo=click.echo, color=_use_color(sys.stdout))
     except OSError as exc:
