@@ -725,6 +725,19 @@ def test_bibtex_value_never_closed_is_reported_where_it_opens(tmp_path):
         ("reference-syntax", 8, 11, "the value of 'title' opened here is never closed")]
 
 
+@pytest.mark.parametrize("depth, refused", [(500, False), (501, True), (600, True),
+                                             (5000, True)])
+def test_csl_json_nested_past_its_limit_is_refused_at_the_level_that_passes_it(
+        tmp_path, depth, refused):
+    path = tmp_path / "deep.json"
+    opening = '[{"id": "a", "type": "book", "title": "T", "issued": 2020, "note": '
+    path.write_text(opening + "[" * (depth - 2) + "]" * (depth - 2) + "}]")
+    refs, report = read(path)
+    found = [(d.code, d.line, d.column) for d in report.items if d.code == "reference-syntax"]
+    # the 501st level: the note's 499th bracket, below the list and the entry
+    assert found == ([("reference-syntax", 1, len(opening) + 499)] if refused else [])
+
+
 def test_bibtex_repeated_field_keeps_the_entry_with_the_first_value(tmp_path):
     path = tmp_path / "twice.bib"
     path.write_text("@book{doe2024,\n  author = {Doe, Jane},\n  title = {One},\n"

@@ -73,7 +73,11 @@ def _read_csl_json(text: str, source: Source, report: Report) -> list[Reference]
                      source.at(exc.lineno, exc.colno),
                      "check commas, brackets and quotes near this place")
         return []
-    except RecursionError:
+    except RecursionError:                  # Python's own limit: about 1,000 levels
+        too_deep = True
+    else:
+        too_deep = _deeper_than(data, MAX_JSON_DEPTH)
+    if too_deep:
         report.error("reference-syntax", f"JSON nesting is deeper than {MAX_JSON_DEPTH} levels",
                      source.at(*_json_too_deep(text)), "a CSL-JSON file is a list of "
                      "references, each a mapping of fields")
@@ -136,6 +140,17 @@ def _json_item_lines(text: str, array_depth: int = 1) -> list[tuple[int, int]]:
 
 
 MAX_JSON_DEPTH = 500
+
+
+def _deeper_than(data, limit: int) -> bool:
+    """Whether lists and mappings nest more than limit levels deep in data."""
+    level = [data]
+    for _ in range(limit):
+        level = [child for value in level if isinstance(value, (list, dict))
+                 for child in (value.values() if isinstance(value, dict) else value)]
+        if not level:
+            return False
+    return any(isinstance(value, (list, dict)) for value in level)
 
 
 def _json_too_deep(text: str) -> tuple[int, int]:
