@@ -270,6 +270,23 @@ def test_symlink_and_duplicate_entries(good, here):
         ("zip-duplicate-entry", "odd.zip!/index.html"), ("zip-symlink", "odd.zip!/passwd.html")]
 
 
+@pytest.mark.parametrize("name, codes", [
+    ("index.html", [("zip-encrypted", "sealed.zip!/index.html")]),
+    ("imsmanifest.xml", [("zip-encrypted", "sealed.zip!/imsmanifest.xml")])])
+def test_an_encrypted_entry_is_reported_once_not_also_as_missing(good, here, name, codes):
+    sealed = bytearray(good["scorm12"].read_bytes())
+    with zipfile.ZipFile(good["scorm12"]) as zf:      # the "encrypted" flag, set by hand
+        info = zf.getinfo(name)
+    sealed[info.header_offset + 6] |= 0x1                               # local header
+    central = sealed.index(b"PK\x01\x02")
+    while sealed[central + 46:central + 46 + len(name)] != name.encode():
+        central = sealed.index(b"PK\x01\x02", central + 4)
+    sealed[central + 8] |= 0x1                                           # central directory
+    (here / "sealed.zip").write_bytes(sealed)
+    assert [(c, f) for _, c, f, _ in found(inspect_zip(here / "sealed.zip"))
+            if c != "schema-unavailable"] == codes
+
+
 def test_duplicate_and_unresolved_identifiers(good, here):
     zip_path = copy_zip(good["scorm2004"], here / "ids.zip",
                         edit={MANIFEST: edit_manifest(_duplicate_and_dangling)})

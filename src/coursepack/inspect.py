@@ -107,8 +107,8 @@ def _keep(name: str) -> bool:
 def _manifest(state: Contents):
     """The parsed manifest, or None (reported) when it is missing or not well-formed XML."""
     if MANIFEST not in state.kept:
-        if MANIFEST in state.unread:
-            pass
+        if MANIFEST in state.unread or MANIFEST in state.refused:
+            pass      # reported with the entry
         elif MANIFEST in state.present:
             state.report.error("zip-too-large", f"imsmanifest.xml is larger than "
                                f"{human_size(state.limits.kept_bytes)}; it was not read",
@@ -336,6 +336,8 @@ def _check_href(el, base: str, state: Contents) -> None:
                            "hrefs are relative to the package root and stay inside it")
         return
     path = posixpath.normpath(path)
+    if path in state.refused:      # in the zip, but unsafe: reported with its entry
+        return
     if path not in state.present:
         same = sorted(n for n in state.present if n.lower() == path.lower())
         state.report.error("href-missing", f"href '{href}' names a file that is not in the zip",

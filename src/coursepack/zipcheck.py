@@ -37,6 +37,7 @@ class Contents(Struct):
     report: Report
     limits: Limits
     present: set[str] = field(default_factory=set)
+    refused: set[str] = field(default_factory=set)    # unsafe names, reported, never read
     unread: set[str] = field(default_factory=set)
     kept: dict[str, bytes] = field(default_factory=dict)
 
@@ -110,7 +111,9 @@ def _check_names(infos: list[zipfile.ZipInfo], contents: Contents) -> bool:
                                   "this name", contents.at(name),
                                   "which one an LMS extracts is undefined")
     for info in infos:
-        if _check_name(info, contents) and not info.is_dir():
+        if not _check_name(info, contents):
+            contents.refused.add(info.filename)
+        elif not info.is_dir():
             contents.present.add(info.filename)
     declared = sum(i.file_size for i in infos)
     if declared > contents.limits.total_bytes:
