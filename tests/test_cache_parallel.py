@@ -107,6 +107,27 @@ def test_files_in_hidden_folders_and_where_links_point_count_as_the_course(tmp_p
         "the version-control folder '.git'" in said
 
 
+def test_files_in_an_output_folder_inside_the_course_count_but_packages_do_not(tmp_path,
+                                                                                cli):
+    """A course may use a file that sits in its own output folder: a change to it is a
+    change to the course. What builds write there (packages, the cache) is not."""
+    files = dict(MINIMAL)
+    files["lessons/one.md"] = "---\ntitle: One\n---\n![A picture](../out/pic.png)\n"
+    course = write_course(tmp_path / "course", files)
+    out, clean = course / "out", tmp_path / "clean"
+    out.mkdir()
+    (out / "pic.png").write_bytes(b"\x89PNG red")
+    assert cli("build", course, "--out", out).exit_code == 0
+    assert "(unchanged)" in cli("build", course, "--out", out).output
+    (out / "pic.png").write_bytes(b"\x89PNG blue")
+    assert "(unchanged)" not in _same_as_clean(cli, course, out, clean)
+    (out / "pic.png").unlink()
+    assert "error[missing-file]" in _same_as_clean(cli, course, out, clean)
+    (course / "lessons" / "one.md").write_text("---\ntitle: One\n---\nText.\n")
+    assert cli("build", course, "--out", course).exit_code == 0       # into the course itself
+    assert "(unchanged)" in cli("build", course, "--out", course).output
+
+
 def test_editors_scratch_files_change_nothing_and_may_not_be_used(tmp_path, cli):
     """Swap, lock and backup files and folder settings, which editors and file managers
     write while an author works, leave the course as it was built; a lesson may not use one."""

@@ -19,7 +19,7 @@ import stat
 import time
 from pathlib import Path
 
-from . import __version__
+from . import TARGET_NAMES, __version__
 
 _folder: Path | None = None
 _memory: dict | None = None
@@ -150,12 +150,17 @@ VCS_FOLDERS = frozenset((".git", ".hg", ".svn", ".bzr"))
 # them either.
 SCRATCH_FILE = re.compile(r"\.DS_Store|Thumbs\.db|desktop\.ini|\..+\.sw[a-p]|\.#.+|#.+#|.+~")
 
+# What a build writes into its output folder: the cache, each package (ID-TARGET.zip, and
+# the web target's folder) and, while one is written, its temporary name (archive.py).
+BUILD_OUTPUT = re.compile(r"\.cache|.+-(?:%s)(?:\.zip)?|\..+\.tmp" % "|".join(TARGET_NAMES))
+
 
 def file_digests(folder: Path, exclude: Path | None = None, keep: bool = False
                  ) -> dict[str, str]:
     """The sha256 of every file of a course folder by relative path, hidden folders
-    included, version-control folders, editors' scratch files and the output folder aside;
-    a symbolic link also
+    included, version-control folders, editors' scratch files and what builds write into
+    the output folder `exclude` (BUILD_OUTPUT) aside; a course may use any other file
+    there, so that counts; a symbolic link also
     by where it points (a file or folder the build reaches through it is packaged under
     its real path). Read once per process: the build's fingerprint and the per-lesson keys
     share it. With keep (a course's sources), small files' bytes are kept for
@@ -168,12 +173,13 @@ def file_digests(folder: Path, exclude: Path | None = None, keep: bool = False
     out: dict[str, str] = {}
     prefix = os.path.join(folder, "")       # the walk's paths all start with it
     for directory, subdirs, files in os.walk(folder):
+        output = directory == str(skip)
         subdirs[:] = sorted(d for d in subdirs if d not in VCS_FOLDERS
-                            and os.path.join(directory, d) != str(skip))
+                            and not (output and BUILD_OUTPUT.fullmatch(d)))
         for name in subdirs:
             _add_link(out, os.path.join(directory, name), prefix)
         for name in sorted(files):
-            if SCRATCH_FILE.fullmatch(name):
+            if SCRATCH_FILE.fullmatch(name) or output and BUILD_OUTPUT.fullmatch(name):
                 continue
             path = os.path.join(directory, name)
             _add_link(out, path, prefix)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from . import TARGET_NAMES, __version__
 from .diagnostics import (Report, display_path, format_github, format_json, format_text,
                           human_size, plural)
 
@@ -114,7 +114,7 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: 
 @verbosity
 @PATHS
 @click.option("--target", "targets", multiple=True,
-              type=click.Choice(["scorm12", "scorm2004", "web"]),
+              type=click.Choice(TARGET_NAMES),
               help="Package to make (repeatable). Default: the course's `targets:`, "
                    "else scorm12.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),

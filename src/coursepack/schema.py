@@ -11,6 +11,7 @@ import re
 
 from msgspec import Struct
 
+from . import TARGET_NAMES
 from .diagnostics import Report, shorten
 from .load.yamlpos import YamlDoc
 
@@ -325,7 +326,7 @@ COURSE = Obj({
     "authors": Field(List(AUTHOR), "who wrote the course"),
     "completion": Field(COMPLETION, "completion rule reported to the LMS"),
     "control_files": Field(Str(), "folder of SCORM schema files to ship at the package root"),
-    "targets": Field(List(Str(choices=("scorm12", "scorm2004", "web")), min_items=1),
+    "targets": Field(List(Str(choices=TARGET_NAMES), min_items=1),
                      "packages `coursepack build` makes when no --target is given",
                      default=["scorm12"]),
     "allow_raw_html": Field(Bool(), "pass raw HTML in lessons through unfiltered (you vouch "
