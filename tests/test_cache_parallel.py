@@ -107,6 +107,15 @@ def test_files_in_hidden_folders_and_where_links_point_count_as_the_course(tmp_p
         "the version-control folder '.git'" in said
 
 
+def test_an_unchanged_build_lists_the_packages_in_the_order_it_built_them(tmp_path, cli):
+    course = write_course(tmp_path / "c", MINIMAL)
+    out = tmp_path / "out"
+    targets = ["--target", "web", "--target", "scorm2004", "--target", "scorm12"]
+    first = cli("build", course, "--out", out, *targets).output
+    again = cli("build", course, "--out", out, *targets).output
+    assert again.count("(unchanged)") == 4 and again.replace(" (unchanged)", "") == first
+
+
 def test_files_in_an_output_folder_inside_the_course_count_but_packages_do_not(tmp_path,
                                                                                 cli):
     """A course may use a file that sits in its own output folder: a change to it is a

@@ -69,12 +69,13 @@ def _run(job: Job) -> Outcome:
     record_key = cache.digest(str(job.folder.resolve()), str(job.out_dir.resolve()))
     fingerprint = _fingerprint(job) if job.cached else ""
     record = cache.load("builds", record_key)
-    if record and record.get("inputs") == fingerprint and all(
-            _output_stamp(Path(p)) == d for p, d in record["outputs"].items()):
+    if record and record.get("inputs") == fingerprint and isinstance(
+            record.get("outputs"), list) and all(
+            _output_stamp(Path(p)) == d for p, d in record["outputs"]):
         # each file as this working folder shows it (the record holds absolute paths)
         return Outcome([Diagnostic(**{**d, "file": display_path(d["file"])})
                         for d in record["diagnostics"]],
-                       [Path(p) for p in record["outputs"]], reused=True)
+                       [Path(p) for p, _ in record["outputs"]], reused=True)
     from . import units
     from .pipeline import build, check
     report = Report()
@@ -86,7 +87,7 @@ def _run(job: Job) -> Outcome:
     if not report.fails(job.strict) and written:
         cache.store("builds", record_key, {
             "inputs": fingerprint,
-            "outputs": {str(p): _output_stamp(p) for p in written},
+            "outputs": [[str(p), _output_stamp(p)] for p in written],    # in build order
             "diagnostics": [{**d.as_dict(), "file": os.path.abspath(d.file) if d.file else ""}
                             for d in report.sorted()]})
     return Outcome(report.sorted(), written)
