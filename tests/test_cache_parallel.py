@@ -368,6 +368,60 @@ def test_a_course_with_the_id_of_another_is_not_built(tmp_path, cli, monkeypatch
         checked.output
 
 
+def test_a_worker_that_dies_is_an_error_of_the_courses_it_left_not_a_traceback(
+        request, tmp_path, cli, monkeypatch):
+    if not in_own_process(request):
+        return
+    from coursepack import buildjob
+    real_run = buildjob.run
+
+    def run(job):                      # the pool's workers are forked: they run this
+        if job.folder.name == "beta":
+            os._exit(9)                # as the out-of-memory killer would end it
+        return real_run(job)
+    monkeypatch.setattr(buildjob, "run", run)
+    for name in ("alpha", "beta", "gamma"):
+        files = dict(MINIMAL)
+        files["course.yaml"] = MINIMAL["course.yaml"].replace("id: tiny", f"id: {name}")
+        write_course(tmp_path / "courses" / name, files)
+    result = cli("build", tmp_path / "courses", "--out", tmp_path / "out", "-j", "2")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    stopped = re.findall(r"courses/(\w+)/course.yaml: error\[build-stopped\]", result.output)
+    assert "beta" in stopped
+    built = [name for name in ("alpha", "gamma") if name not in stopped]
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.zip")) == [
+        f"{name}-scorm12.zip" for name in built]
+    assert f"{len(stopped)} error" in result.output.splitlines()[-1 - len(built)]
+
+
+def test_ctrl_c_in_a_parallel_build_stops_it_whole_and_quietly(request, tmp_path, cli,
+                                                               monkeypatch, capfd):
+    """The workers leave Ctrl+C to the parent: the courses under way are finished, the rest
+    are not started, and no worker prints a traceback."""
+    if not in_own_process(request):
+        return
+    import signal
+    from coursepack import buildjob
+    real_run = buildjob.run
+
+    def run(job):                      # the pool's workers are forked: they run this
+        if job.folder.name == "c1":
+            os.kill(os.getppid(), signal.SIGINT)     # Ctrl+C, as the parent gets it
+            time.sleep(0.5)
+        return real_run(job)
+    monkeypatch.setattr(buildjob, "run", run)
+    for n in range(6):
+        files = dict(MINIMAL)
+        files["course.yaml"] = MINIMAL["course.yaml"].replace("id: tiny", f"id: c{n}")
+        write_course(tmp_path / "courses" / f"c{n}", files)
+    result = cli("build", tmp_path / "courses", "--out", tmp_path / "out", "-j", "2")
+    assert result.exit_code == 1 and "Aborted!" in result.output
+    assert "Traceback" not in capfd.readouterr().err
+    made = sorted(p.name for p in (tmp_path / "out").iterdir() if p.name != ".cache")
+    assert "c1-scorm12.zip" in made and len(made) < 6       # finished, and the rest not begun
+    assert all(re.fullmatch(r"c\d-scorm12\.zip", name) for name in made), made
+
+
 def test_parallel_builds_keep_diagnostics_in_order(tmp_path, cli):
     for name in ("alpha", "beta", "gamma"):
         files = dict(MINIMAL)

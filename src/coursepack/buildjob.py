@@ -160,17 +160,47 @@ def _run_all(jobs: list[Job], workers: int, progress) -> list[Outcome]:
     lending = sys.platform.startswith("linux")
     _pool = Pool(workers, len(jobs)) if lending else None
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(
-                "fork" if lending else None)) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_worker_start,
+                                 mp_context=multiprocessing.get_context(
+                                     "fork" if lending else None)) as pool:
             futures = [pool.submit(_run_pooled if lending else run, job) for job in jobs]
             outcomes = []
-            for n, future in enumerate(futures, start=1):
-                outcomes.append(future.result())
-                if progress:
-                    progress(n, len(jobs), jobs[n - 1].folder)
+            try:
+                for n, (job, future) in enumerate(zip(jobs, futures), start=1):
+                    outcomes.append(_outcome(job, future))
+                    if progress:
+                        progress(n, len(jobs), job.folder)
+            except KeyboardInterrupt:   # Ctrl+C: the courses under way are finished, whole
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
             return outcomes
     finally:
         _pool = None
+
+
+def _worker_start() -> None:
+    """A worker of the pool leaves Ctrl+C to the parent, which stops the pool in order
+    (no half-written package, no traceback from each worker)."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _outcome(job: Job, future) -> Outcome:
+    """A job's outcome; a worker that died (killed, out of memory) is this course's error,
+    and that of every course it left unbuilt, not the end of the whole build."""
+    from concurrent.futures.process import BrokenProcessPool
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        from .diagnostics import Source, display_path
+        from .load.discover import COURSE_FILE
+        report = Report()
+        report.error("build-stopped", "the process building courses stopped before this one "
+                     "was built (it was killed, or ran out of memory)",
+                     Source(display_path(job.folder / COURSE_FILE)),
+                     "build again; should it stop again, build this course alone with -j 1 "
+                     "to see why")
+        return Outcome(report.sorted(), [])
 
 
 class Pool:
