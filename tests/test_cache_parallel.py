@@ -107,6 +107,22 @@ def test_files_in_hidden_folders_and_where_links_point_count_as_the_course(tmp_p
         "the version-control folder '.git'" in said
 
 
+def test_a_link_to_a_listed_lesson_that_fails_is_judged_by_whether_the_file_is_there(
+        tmp_path, cli):
+    course = write_course(tmp_path / "c", MINIMAL)
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    assert cli("build", course, "--out", out).exit_code == 0
+    (course / "course.yaml").write_text((course / "course.yaml").read_text().replace(
+        "- lessons/two.md", "- lessons/two.md\n      - lessons/extra.md"))
+    (course / "lessons" / "one.md").write_text("---\ntitle: One\n---\nSee [extra](extra.md).\n")
+    assert "link target 'extra.md' does not exist" in _same_as_clean(cli, course, out, clean)
+    (course / "lessons" / "extra.md").write_text("---\ntitle: [unclosed\n---\nBody\n")
+    said = _same_as_clean(cli, course, out, clean)
+    assert "yaml-syntax" in said and "link target" not in said
+    (course / "lessons" / "extra.md").unlink()
+    assert "link target 'extra.md' does not exist" in _same_as_clean(cli, course, out, clean)
+
+
 def test_an_unchanged_build_lists_the_packages_in_the_order_it_built_them(tmp_path, cli):
     course = write_course(tmp_path / "c", MINIMAL)
     out = tmp_path / "out"

@@ -167,6 +167,11 @@ def run_each(stage: str, work: list[tuple[Path, Callable[[Report], T]]], report:
 
 
 def links(course) -> str:
-    """What a lesson's links resolve against: every lesson's file, id and module."""
+    """What a lesson's links resolve against: every lesson's file, id and module, and each
+    listed file that gave no lesson, by whether it is there (a link to one that is there
+    is reported by the lesson itself; to one that is not, as missing)."""
+    loaded = {lesson.path for lesson in course.lessons}
     return cache.digest(*(f"{lesson.path}\0{lesson.id}\0{module.id}"
-                          for module in course.modules for lesson in module.lessons))
+                          for module in course.modules for lesson in module.lessons),
+                        *(f"{path}\0{path.exists()}" for path in sorted(course.lesson_files)
+                          if path not in loaded))
