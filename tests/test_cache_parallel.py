@@ -123,6 +123,42 @@ def test_a_link_to_a_listed_lesson_that_fails_is_judged_by_whether_the_file_is_t
     assert "link target 'extra.md' does not exist" in _same_as_clean(cli, course, out, clean)
 
 
+def test_validate_and_a_failed_build_keep_what_only_a_build_uses(tmp_path, cli,
+                                                                 monkeypatch):
+    """They run only some stages: the results of the others (page sections, transcripts)
+    stay for the next build; a build that packaged the course keeps only what it used."""
+    monkeypatch.chdir(tmp_path)
+    course = write_course(tmp_path / "c", MINIMAL)
+    assert cli("build", course).exit_code == 0
+    [kept] = (tmp_path / "build" / ".cache" / "lessons").iterdir()
+
+    def keys():
+        return set(pickle.loads(kept.read_bytes()[32:]))
+    built = keys()
+    lesson = course / "lessons" / "one.md"
+    lesson.write_text(lesson.read_text() + "\nMore.\n")
+    assert cli("validate", course).exit_code == 0
+    assert keys() > built
+    two = course / "lessons" / "two.md"
+    good = two.read_text()
+    two.write_text("---\ntitle: [\n---\n")                              # an error
+    assert cli("build", course).exit_code == 1
+    assert keys() > built
+    two.write_text(good)
+    assert cli("build", course).exit_code == 0
+    assert not keys() > built and len(keys()) <= len(built) + 2
+
+
+def test_a_course_keeps_one_result_of_its_citations(tmp_path, cli):
+    course = citing_course(tmp_path)
+    out = tmp_path / "out"
+    lesson = course / "lessons" / "one.md"
+    for n in range(4):
+        lesson.write_text(lesson.read_text() + f"\nAgain [@west2019, p. {n + 1}].\n")
+        assert cli("build", course, "--out", out).exit_code == 0
+    assert len(list((out / ".cache" / "citations").iterdir())) == 1
+
+
 def test_an_unchanged_build_lists_the_packages_in_the_order_it_built_them(tmp_path, cli):
     course = write_course(tmp_path / "c", MINIMAL)
     out = tmp_path / "out"

@@ -84,6 +84,8 @@ def _run(job: Job) -> Outcome:
         checked = check(job.folder, report)
         if not report.fails(job.strict):
             written = build(checked, list(job.targets), job.out_dir, report, job.control_files)
+            if written:
+                units.packaged()
     if not report.fails(job.strict) and written:
         cache.store("builds", record_key, {
             "inputs": fingerprint,

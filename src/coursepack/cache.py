@@ -113,6 +113,22 @@ def store(kind: str, key: str, value) -> None:
     store_bytes(kind, key, json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8"))
 
 
+def store_latest(kind: str, owner: str, key: str, value) -> None:
+    """store(kind, OWNER-KEY, value), removing the owner's earlier entries of that kind: a
+    result that only the owner's next build could use (a course's citations, which change
+    with every edit to them) is kept once, not once per edit."""
+    store(kind, f"{owner}-{key}", value)
+    path = _path_for(kind, f"{owner}-{key}")
+    if path is None or _memory is not None:
+        return
+    for old in path.parent.glob(f"{owner}-*.json"):
+        if old != path:
+            try:
+                old.unlink()
+            except OSError:
+                pass
+
+
 _code: str | None = None
 
 

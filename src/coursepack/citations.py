@@ -213,7 +213,8 @@ def _render_remembered(course: Course, listed: list[Reference], cites: list[Cite
                        course.language, every_field(listed),
                        every_field([(cite.lesson_id, cite.cluster) for cite in cites]),
                        [(lesson.id, lesson.reference_list) for lesson in course.lessons])
-    saved = cache.load("citations", key)
+    owner = cache.digest(str(course.root.resolve()))[:16]
+    saved = cache.load("citations", f"{owner}-{key}")
     if saved is not None:
         for cite, html in zip(cites, saved["citations"]):
             cite.html = Markup(html)
@@ -227,7 +228,7 @@ def _render_remembered(course: Course, listed: list[Reference], cites: list[Cite
     lists, page = bibliography.render(course, listed, cites)
     def row(e):
         return [e.key, e.id, str(e.label), str(e.html)]
-    cache.store("citations", key, {
+    cache.store_latest("citations", owner, key, {
         "citations": [str(cite.html) for cite in cites],
         "lists": {k: [row(e) for e in v] for k, v in lists.items()},
         "page": {"title": page.title, "entries": [row(e) for e in page.entries],

@@ -54,6 +54,8 @@ class Previewer:
         with units.kept(self.folder):
             checked = check(self.folder, report)
             files = package(checked, "web", report) if checked.ok else None
+            if files is not None:
+                units.packaged()
         problems = [d.as_dict() for d in report.sorted()]
         with self.changed:
             state = self.state

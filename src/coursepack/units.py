@@ -49,6 +49,7 @@ class Memo:
         self.digests = cache.file_digests(self.folder, cache.output_folder(), keep=True)
         self.base = ""
         self.lesson_keys: dict[Path, str] = {}
+        self.whole = False          # every stage ran (a course packaged): keep only what it used
 
     def set_context(self, course_yaml: bytes, lessons: list[Path]) -> None:
         """The course around every lesson: course.yaml and the files that are no lesson."""
@@ -88,11 +89,16 @@ class Memo:
         self.kept[key] = pickle.dumps((value, diagnostics), protocol=pickle.HIGHEST_PROTOCOL)
 
     def save(self) -> None:
+        """Keep the results this process used: only those, after a course was packaged (so
+        results no longer used go), else added to what was kept (`validate`, or a build
+        stopped by errors, runs only some stages: the others' results stay for the next
+        build)."""
         out = cache.output_folder()
-        if self.kept == self.saved or (out is not None and not out.is_dir()):
+        kept = self.kept if self.whole else {**self.saved, **self.kept}
+        if kept == self.saved or (out is not None and not out.is_dir()):
             return      # a failed first build leaves no output folder behind, cache or not
         cache.store_bytes("lessons", self.name,
-                          pickle.dumps(self.kept, protocol=pickle.HIGHEST_PROTOCOL), ".pickle")
+                          pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL), ".pickle")
 
 
 def _read_digest(path: Path) -> str:
@@ -113,6 +119,12 @@ def kept(folder: Path):
             _memo.save()
     finally:
         _memo = None
+
+
+def packaged() -> None:
+    """The course was packaged: every stage ran, so the results it did not use may go."""
+    if _memo is not None:
+        _memo.whole = True
 
 
 def remembering() -> bool:
