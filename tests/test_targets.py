@@ -182,6 +182,21 @@ def test_a_target_that_cannot_be_written_does_not_stop_the_others(tmp_path, cli)
     assert cli(*args).exit_code == 0 and (out / "tiny-scorm2004.zip").is_file()
 
 
+def test_a_web_folder_that_cannot_be_written_is_named_in_the_error(tmp_path, cli,
+                                                                    monkeypatch):
+    import errno
+    from coursepack.package import archive
+
+    def full(path, entries):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(archive, "write_folder", full)
+    course = write_course(tmp_path / "c", MINIMAL)
+    result = cli("build", course, "--out", tmp_path / "out", "--target", "web")
+    assert result.exit_code == 1
+    assert f"cannot write {tmp_path / 'out' / 'tiny-web'}/: No space left on device" \
+        in result.output
+
+
 def test_a_target_named_twice_is_built_once(tmp_path, cli):
     course = write_course(tmp_path / "c", MINIMAL)
     result = cli("build", course, "--out", tmp_path / "out", "--target", "scorm12",

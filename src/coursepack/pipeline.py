@@ -131,14 +131,18 @@ def build(checked: Checked, targets: list[str], out_dir: Path, report: Report,
         if entries is None:
             return written
         path = out_dir / output_name(course, name)
+        writing = path
         try:
             if getattr(target, "FOLDER", False):
-                write_folder(path.with_suffix(""), entries)
-                written.append(path.with_suffix(""))
+                writing = path.with_suffix("")
+                write_folder(writing, entries)
+                written.append(writing)
+                writing = path
             write_zip(path, entries)
         except OSError as exc:
-            report.error("output-unwritable", f"cannot write {display_path(path)}: "
-                         f"{exc.strerror or exc}", Source(display_path(out_dir)),
+            shown = display_path(writing) + ("/" if writing != path else "")
+            report.error("output-unwritable", f"cannot write {shown}: {exc.strerror or exc}",
+                         Source(display_path(out_dir)),
                          "choose another folder with --out, or check its permissions")
             continue           # the other targets are still made: each is whole or absent
         written.append(path)
