@@ -197,6 +197,28 @@ def test_a_web_folder_that_cannot_be_written_is_named_in_the_error(tmp_path, cli
         in result.output
 
 
+def test_a_template_that_fails_for_one_target_leaves_every_package_as_it_was(tmp_path,
+                                                                              cli):
+    files = dict(MINIMAL)
+    files["course.yaml"] = MINIMAL["course.yaml"].replace(
+        'version: "1.0"', 'version: "1.0"\n        targets: [scorm12, scorm2004]')
+    course = write_course(tmp_path / "c", files)
+    out = tmp_path / "out"
+    assert cli("build", course, "--out", out).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.glob("*.zip")}
+    (course / "templates").mkdir()
+    (course / "templates" / "page.html").write_text(
+        '{% extends "default/page.html" %}{% block title %}{% if \'"scorm2004"\' in data %}'
+        "{{ no_such_name }}{% endif %}{{ super() }}{% endblock %}")
+    lesson = course / "lessons" / "one.md"
+    lesson.write_text(lesson.read_text() + "\nNewer text.\n")
+    for command in ("validate", "build"):
+        result = cli(command, course, "--out", out) if command == "build" else \
+            cli(command, course)
+        assert result.exit_code == 1 and "error[template-error]" in result.output, command
+    assert {p.name: p.read_bytes() for p in out.glob("*.zip")} == before
+
+
 def test_a_target_named_twice_is_built_once(tmp_path, cli):
     course = write_course(tmp_path / "c", MINIMAL)
     result = cli("build", course, "--out", tmp_path / "out", "--target", "scorm12",

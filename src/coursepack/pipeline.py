@@ -60,13 +60,16 @@ def check(folder: Path, report: Report, for_build: bool = True) -> Checked:
     checked = Checked(folder, course, bodies, ok=report.errors == errors_before,
                       videos=videos)
     if checked.ok and (course.root / "templates").is_dir():
-        # The course overrides templates: render once, in memory, so that template errors
-        # are found by `validate` too, not only by `build`.
-        from .package import DEFAULT_TARGET, TARGETS
+        # The course overrides templates: render each target's pages once, in memory, so
+        # that template errors are found by `validate` too, not only by `build`.
+        from .package import TARGETS
         from .render import render_pages
-        target = TARGETS[DEFAULT_TARGET]
-        checked.ok = render_pages(course, bodies, target.pages(course), target.STANDARD,
-                                  report) is not None
+        for name in course.targets:
+            target = TARGETS[name]
+            if render_pages(course, bodies, target.pages(course), target.STANDARD,
+                            report) is None:
+                checked.ok = False
+                break
     return checked
 
 
@@ -123,13 +126,17 @@ def build(checked: Checked, targets: list[str], out_dir: Path, report: Report,
     assert checked.ok and checked.course is not None
     course = checked.course
     written = []
+    made = {}
+    # Every package is made before any is written: a template that fails for one target
+    # leaves the earlier packages of all targets as they were. (Deflating threads only where
+    # the course may use a second core, not with -j 1.)
     for name in targets or course.targets:
-        target = TARGETS[name]
-        # deflating threads only where the course may use a second core (not with -j 1)
-        entries = package(checked, name, report, control_files,
-                          deflate=parallel.available() > 1)
-        if entries is None:
+        made[name] = package(checked, name, report, control_files,
+                             deflate=parallel.available() > 1)
+        if made[name] is None:
             return written
+    for name, entries in made.items():
+        target = TARGETS[name]
         path = out_dir / output_name(course, name)
         writing = path
         try:
