@@ -375,6 +375,35 @@ def test_raw_html_addresses_are_removed_as_reported(tmp_path, cli):
     assert 'href="#lesson-two"' in body and 'href="https://example.org/"' in body
 
 
+NEW_TAB = '<span class="cp-sr"%s> (opens in a new tab)</span></a>'
+
+
+@pytest.mark.parametrize("raw_html", [False, True])
+def test_web_pages_open_in_a_new_tab_and_code_blocks_take_the_focus(tmp_path, cli, raw_html):
+    """A web page followed in the course's frame would end the LMS session: links to web
+    pages open a new tab and say so; a code block that scrolls can be reached by keyboard.
+    The same with raw HTML in the lesson (its allow-list keeps these attributes only)."""
+    files = dict(MINIMAL)
+    files["course.yaml"] = MINIMAL["course.yaml"].replace("language: en", "language: fr")
+    files["lessons/one.md"] = (
+        "---\ntitle: One\n---\nSee [the site](https://example.org/a), <https://example.org/b>,"
+        " [mail](mailto:a@example.org) and [two](two.md).\n\n```\ncode\n```\n\n    indented\n"
+        + ('\n<a href="https://example.org/c" target="_top">c</a> <pre tabindex="5">p</pre>\n'
+           if raw_html else ""))
+    result, body = built_lesson_one(tmp_path, cli, files)
+    note = NEW_TAB % ' lang="en"'
+    assert f'<a href="https://example.org/a" rel="noopener" target="_blank">the site{note}' \
+        in body
+    assert f'target="_blank">https://example.org/b{note}' in body
+    assert '<a href="mailto:a@example.org" rel="noopener">mail</a>' in body
+    assert '<a href="#lesson-two">two</a>' in body
+    assert body.count('<pre tabindex="0">') == 2
+    if raw_html:
+        assert '<a href="https://example.org/c">c</a>' in body and "<pre>p</pre>" in body
+        assert result.output.count("warning[raw-html-removed]") == 2
+        assert 'only target="_blank" is kept' in result.output
+
+
 def test_allow_raw_html_passes_html_through_with_a_warning(tmp_path, cli):
     files = dict(MINIMAL)
     files["course.yaml"] = textwrap.dedent(MINIMAL["course.yaml"]) + "allow_raw_html: true\n"

@@ -483,8 +483,9 @@ def test_numeric_style_ieee(tmp_path):
                                            "change: how compassionate leadership can "
                                            "stimulate innovation,” <i>Journal")
     assert "“What are integrated care systems?” Accessed: Jan. 05, 2024." in html
-    assert ('doi: <a href="https://doi.org/10.1108/JHOM-03-2019-0050" rel="noopener">'
-            '10.1108/JHOM-03-2019-0050</a>.') in raw_entries(html)[0]
+    assert ('doi: <a href="https://doi.org/10.1108/JHOM-03-2019-0050" rel="noopener" '
+            'target="_blank">10.1108/JHOM-03-2019-0050<span class="cp-sr"> (opens in a new '
+            'tab)</span></a>.') in raw_entries(html)[0]
 
 
 @pytest.mark.parametrize("style", ["harvard", "apa", "ieee"])
@@ -509,7 +510,7 @@ def test_entries_read_as_an_editor_would_write_them(tmp_path, style):
     smith = next(e for e in listed if "Homo sapiens" in e)
     assert "<i>The </i>Homo sapiens<i> guide to care</i>" in smith
     for url in ("https://doi.org/10.1000/jsc.2020.045", "https://www.kingsfund.org.uk/"):
-        assert f'<a href="{url}" rel="noopener">' in html
+        assert f'<a href="{url}" rel="noopener" target="_blank">' in html
 
 
 @pytest.mark.parametrize("wrong, right", [
@@ -542,7 +543,7 @@ def test_source_text_is_never_html(tmp_path):
     [entry] = raw_entries(html)
     assert "Tags &lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;i&gt;x</i>" in entry
     assert entry.startswith("O'Brien &lt;b&gt; (2020)")
-    assert '<a href="https://example.org/?a=1&amp;b=2" rel="noopener">' in entry
+    assert '<a href="https://example.org/?a=1&amp;b=2" rel="noopener" target="_blank">' in entry
 
 
 def test_ids_are_unique_and_valid(tmp_path):

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from . import parallel
 from .citations import REFERENCES_ID, Cite, Cluster, ListEntry, ReferencesPage
+from .languages import new_tab_note
 from .model import Course, Name, Reference
 
 # Placeholders used while text is inside citeproc (private-use characters).
@@ -247,6 +248,7 @@ def render(course: Course, listed: list[Reference], uses: list[Cite]
         keys = lesson_lists.setdefault(cite.lesson_id, [])
         keys.extend(i.key for i in cite.cluster.items if i.key not in keys)
     own = {lesson.id for lesson in course.lessons if lesson.reference_list}
+    note = new_tab_note(course.language)
 
     def entry(item) -> tuple[str, str]:
         """One entry of the list, as its label (numeric styles) and its text."""
@@ -256,7 +258,7 @@ def render(course: Course, listed: list[Reference], uses: list[Cite]
         label, body = _split_label(text) if style_info.numeric else ("", text)
         if refs[key].raw:
             body = _protect(refs[key].raw)
-        return _finish(label), _finish(body, True, inside)
+        return _finish(label), _finish(body, note, inside)
 
     # A citation of one work, in a style that never words a citation by the ones before it
     # (no position: 'ibid.', 'op. cit.'), depends on nothing but that work: such citations
@@ -381,7 +383,7 @@ def _cite_text(bib, style, numeric: bool, cluster: Cluster, make_citation, ids, 
             citation = make_citation(cluster)
             citation.bibliography = bib
             text = bib.cite(citation, lambda item: None)
-    seen[key] = _finish(text, False, inside)
+    seen[key] = _finish(text, None, inside)
     return seen[key]
 
 
@@ -459,13 +461,14 @@ _ALLOWED_TAG = re.compile(r"</?(?:i|b|sup|sub)>|<span class=\"cp-(?:light|underl
 _CLOSERS = r"(?:</(?:i|b|sup|sub|span)>|[’”»\"'])*"
 
 
-def _finish(text: str, links: bool = False, inside: bool = False) -> str:
-    """citeproc-py output -> safe, tidy HTML (link sentinels are left for the caller)."""
+def _finish(text: str, new_tab_note: str | None = None, inside: bool = False) -> str:
+    """citeproc-py output -> safe, tidy HTML (link sentinels are left for the caller). With
+    new_tab_note, web addresses and DOIs become links that open a new tab, saying so."""
     text = _only_known_tags(str(text))
     text = _rich_text(text)
     text = tidy(text, inside)
     text = text.replace(_AMP, "&amp;").replace(_LT, "&lt;").replace(_GT, "&gt;")
-    return _linkify(text) if links else text
+    return _linkify(text, new_tab_note) if new_tab_note is not None else text
 
 
 def _only_known_tags(text: str) -> str:
@@ -553,15 +556,16 @@ _URL = re.compile(r"https?://[^\s<>\"]+")
 _DOI = re.compile(r"(?<=doi: )10\.\d{4,9}/[^\s<>\"]+|(?<=doi:)10\.\d{4,9}/[^\s<>\"]+", re.I)
 
 
-def _linkify(html: str) -> str:
-    """http(s) addresses and bare DOIs in an entry's text become links."""
+def _linkify(html: str, note: str) -> str:
+    """http(s) addresses and bare DOIs in an entry's text become links (to a new tab, with
+    note saying so)."""
     parts = re.split(r"(<[^>]+>)", html)
     for i in range(0, len(parts), 2):
-        parts[i] = _link_text(parts[i])
+        parts[i] = _link_text(parts[i], note)
     return "".join(parts)
 
 
-def _link_text(text: str) -> str:
+def _link_text(text: str, note: str) -> str:
     out, pos = [], 0
     for m in sorted(list(_URL.finditer(text)) + list(_DOI.finditer(text)), key=lambda m: m.start()):
         if m.start() < pos:
@@ -573,7 +577,7 @@ def _link_text(text: str) -> str:
         target = shown.replace("&amp;", "&")
         href = target if target.startswith("http") else "https://doi.org/" + target
         out.append(text[pos:m.start()])
-        out.append(f'<a href="{escape(href)}" rel="noopener">{shown}</a>')
+        out.append(f'<a href="{escape(href)}" rel="noopener" target="_blank">{shown}{note}</a>')
         pos = end
     out.append(text[pos:])
     return "".join(out)

@@ -19,6 +19,7 @@ from msgspec import Struct, field
 
 from . import citations, sanitize, units
 from .diagnostics import Report, Source, shorten
+from .languages import new_tab_note
 from .load.files import resolve_inside
 from .media import asset_href
 from .model import Asset, Course, Lesson
@@ -40,7 +41,17 @@ def _md():
     # instead of leaving the Markdown as silent text.
     md.validateLink = lambda url: True
     md.use(citations.plugin)
+    for rule in ("fence", "code_block"):
+        md.add_render_rule(rule, _focusable(md.renderer.rules[rule]))
     return md
+
+
+def _focusable(render):
+    """A code block's <pre>, reachable with the keyboard: a long line scrolls it sideways,
+    which keyboard users can only do once it has the focus (WCAG 2.1.1)."""
+    def rule(self, tokens, idx, options, env):
+        return render(tokens, idx, options, env).replace("<pre>", '<pre tabindex="0">', 1)
+    return rule
 
 
 @lru_cache(maxsize=1)
@@ -167,12 +178,15 @@ def render_fragment(text: str, lesson: Lesson, course: Course, body: LessonBody,
                            "material in a lesson before the quiz")
     tokens = md.parseInline(text, {}) if inline else md.parse(text, {})
     for token in tokens:
-        for child in token.children or []:
+        leaving = []
+        for n, child in enumerate(token.children or []):
             if child.type == "link_open":
                 by_path = {other.path: other for other in course.lessons}
-                _fix_link(child, lesson, course, by_path, where, report)
+                if _fix_link(child, lesson, course, by_path, where, report):
+                    leaving.append(n)
             elif child.type == "image":
                 _fix_image(child, lesson, course, body, where, report)
+        _to_new_tabs(token.children or [], leaving, course.language)
     return md.renderer.render(tokens, md.options, {}).strip()
 
 
@@ -240,7 +254,8 @@ def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
             if not course.allow_raw_html:
                 sanitize.check_raw(token.content, _locate(lesson, token.map, ""), report)
         if token.type == "inline" and token.children:
-            for child in token.children:
+            leaving = []
+            for n, child in enumerate(token.children):
                 if child.type == "html_inline":
                     body.raw_html = True
                     if not course.allow_raw_html:     # (a tag may run over several lines)
@@ -248,7 +263,8 @@ def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
                             lesson, token.map, child.content.split("\n")[0]), report)
                 if child.type == "link_open":
                     spot = _locate(lesson, token.map, child.attrGet("href") or "")
-                    _fix_link(child, lesson, course, by_path, spot, report)
+                    if _fix_link(child, lesson, course, by_path, spot, report):
+                        leaving.append(n)
                 elif child.type == "image":
                     spot = _locate(lesson, token.map, child.attrGet("src") or "")
                     _fix_image(child, lesson, course, body, spot, report)
@@ -257,6 +273,7 @@ def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
                     body.cites.append(citations.Cite(
                         lesson.id, child.meta["cluster"],
                         _locate(lesson, token.map, child.content.split("\n")[0])))
+            _to_new_tabs(token.children, leaving, course.language)
     body.cite_mark = f"\ue041{os.urandom(8).hex()}:"     # text no author can have written
     env = {"cite": lambda n: f"{body.cite_mark}{n}\ue040"}
     if html:                   # (validate, with no cache to fill, reads no HTML)
@@ -279,29 +296,30 @@ def _module_of(course: Course, lesson: Lesson) -> str:
     return next(m.id for m in course.modules if lesson in m.lessons)
 
 
-def _fix_link(token, lesson, course, by_path, where: Source, report: Report) -> None:
+def _fix_link(token, lesson, course, by_path, where: Source, report: Report) -> bool:
+    """Check a link and point it into the package; True for a web page's address."""
     href = token.attrGet("href") or ""
     parts = urlsplit(href)
     if href.startswith("//"):
         report.error("unsafe-link", f"link '{shorten(href)}' has no scheme", where,
                      "write the full address, starting with https://")
         token.attrSet("href", "#")
-        return
+        return False
     if parts.scheme:
         if parts.scheme.lower() not in _SAFE_SCHEMES:
             report.error("unsafe-link", f"link uses the '{shorten(parts.scheme)}:' scheme",
                          where, "only http, https, mailto and tel links are allowed")
             token.attrSet("href", "#")
-        else:
-            token.attrSet("rel", "noopener")
-        return
+            return False
+        token.attrSet("rel", "noopener")
+        return parts.scheme.lower() in ("http", "https")
     if href.startswith("#") or not parts.path:
         _check_anchor(parts.fragment, course, where, report)
-        return
+        return False
     rel = _local_target(lesson, course, parts.path)
     target = resolve_inside(course.root, rel, where, report, "link target", written=parts.path)
     if target is None:
-        return
+        return False
     if target in by_path:
         token.attrSet("href", "#" + lesson_anchor(by_path[target].id))
         if course.sco == "per-module" and _module_of(course, lesson) != \
@@ -314,6 +332,20 @@ def _fix_link(token, lesson, course, by_path, where: Source, report: Report) -> 
         report.error("link-to-file", f"link to '{shorten(parts.path)}' is not a lesson of "
                      "this course", where,
                      "link to a lesson file listed in course.yaml, or to a web page")
+    return False
+
+
+def _to_new_tabs(children: list, opening: list[int], language: str) -> None:
+    """The links opening at these places open a new tab, and say so before they close: a
+    web page followed in place would take the learner out of the course (in an LMS, out of
+    its frame, ending the session)."""
+    from markdown_it.token import Token
+    for n in reversed(opening):
+        children[n].attrSet("target", "_blank")
+        close = next(m for m in range(n + 1, len(children)) if children[m].type == "link_close")
+        note = Token("html_inline", "", 0)
+        note.content = new_tab_note(language)
+        children.insert(close, note)
 
 
 def _check_anchor(fragment: str, course: Course, where: Source, report: Report) -> None:

@@ -17,6 +17,7 @@ from msgspec import Struct
 
 from . import cache, parallel, units
 from .diagnostics import Report, Source, display_path, shorten
+from .languages import language_marks, text_direction
 from .markdown import LessonBody, lesson_anchor
 from .media import VideoView, media_origins, video_files
 from .model import Course
@@ -75,37 +76,6 @@ def environment(override_dir: Path | None) -> Environment:
     env.globals["anchor"] = lesson_anchor
     env.globals["text_direction"] = text_direction
     return env
-
-
-# Languages, and scripts, written from right to left (the primary subtag, or the script
-# subtag of a tag such as ku-Arab)
-RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "sd", "syr",
-                           "ug", "ur", "yi"})
-RTL_SCRIPTS = frozenset({"arab", "hebr", "thaa", "syrc", "nkoo", "adlm", "rohg", "samr",
-                         "mand"})
-
-
-def text_direction(language: str) -> str:
-    """'rtl' for a language written from right to left (HTML does not infer it from lang)."""
-    parts = language.lower().split("-")
-    script = next((p for p in parts[1:] if len(p) == 4), "")
-    if script:
-        return "rtl" if script in RTL_SCRIPTS else "ltr"
-    return "rtl" if parts[0] in RTL_LANGUAGES else "ltr"
-
-
-def language_marks(language: str) -> dict[str, Markup]:
-    """The templates' `en` and `own`: the interface's own words are English, marked so with
-    `{{ en }}` where the course's language is not (WCAG 3.1.2), and the course's words inside
-    them marked back with `{{ own }}`; both empty for a course in English. In a course
-    written from right to left, each also sets its direction, so that the English words
-    keep their order ("2 of 3 lessons visited", not "of 3 lessons visited 2")."""
-    if language.split("-")[0].lower() == "en":
-        return {"en": Markup(""), "own": Markup("")}
-    if text_direction(language) == "rtl":
-        return {"en": Markup(' lang="en" dir="ltr"'),
-                "own": Markup(' lang="%s" dir="rtl"') % language}
-    return {"en": Markup(' lang="en"'), "own": Markup(' lang="%s"') % language}
 
 
 def prepare(course: Course) -> Videos:

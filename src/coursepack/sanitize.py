@@ -22,7 +22,8 @@ TAGS = {
 }
 ATTRIBUTES = {
     "*": {"class", "title", "lang", "dir"},
-    "a": {"href", "rel"},
+    "a": {"href", "rel", "target"},     # target: "_blank" only (_keep_address)
+    "pre": {"tabindex"},                 # tabindex: "0" only
     "ol": {"start", "reversed", "type"},
     "td": {"colspan", "rowspan", "headers"},
     "th": {"colspan", "rowspan", "headers", "scope"},
@@ -51,10 +52,11 @@ def check_raw(html: str, where: Source, report: Report) -> None:
         allowed = ATTRIBUTES["*"] | ATTRIBUTES.get(name, set())
         for attr, value in _ATTR.findall(match.group(3)):
             attr = attr.lower()
-            if attr not in allowed:
+            if attr not in allowed or attr in _ONLY and value.strip("'\"") != _ONLY[attr]:
                 report.warning("raw-html-removed", f"attribute '{attr}' of <{name}> is "
                                "removed", where, "event handlers, styles and scripts are "
-                               "not allowed in lessons")
+                               "not allowed in lessons" if attr not in _ONLY else
+                               f"only {attr}=\"{_ONLY[attr]}\" is kept")
             elif attr in ("href", "cite") and _unsafe(value.strip("'\"")):
                 report.warning("raw-html-removed", f"unsafe address in <{name} {attr}> is "
                                "removed", where, "only http, https, mailto and tel links")
@@ -78,8 +80,13 @@ def _local(url: str) -> bool:
     return not _SCHEME.match(url) and not url.startswith("#")
 
 
+_ONLY = {"target": "_blank", "tabindex": "0"}     # attributes allowed with one value
+
+
 def _keep_address(tag: str, attr: str, value: str) -> str | None:
     if attr in ("href", "cite") and (_unsafe(value) or _local(value)):
+        return None
+    if attr in _ONLY and value != _ONLY[attr]:
         return None
     return value
 
