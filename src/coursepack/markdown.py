@@ -186,7 +186,8 @@ def render_fragment(text: str, lesson: Lesson, course: Course, body: LessonBody,
                     leaving.append(n)
             elif child.type == "image":
                 _fix_image(child, lesson, course, body, where, report)
-        _to_new_tabs(token.children or [], leaving, course.language)
+        if leaving:
+            _to_new_tabs(token.children, leaving, course.language)
     return md.renderer.render(tokens, md.options, {}).strip()
 
 
@@ -273,7 +274,8 @@ def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
                     body.cites.append(citations.Cite(
                         lesson.id, child.meta["cluster"],
                         _locate(lesson, token.map, child.content.split("\n")[0])))
-            _to_new_tabs(token.children, leaving, course.language)
+            if leaving:
+                _to_new_tabs(token.children, leaving, course.language)
     body.cite_mark = f"\ue041{os.urandom(8).hex()}:"     # text no author can have written
     env = {"cite": lambda n: f"{body.cite_mark}{n}\ue040"}
     if html:                   # (validate, with no cache to fill, reads no HTML)

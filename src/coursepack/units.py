@@ -185,5 +185,5 @@ def links(course) -> str:
     loaded = {lesson.path for lesson in course.lessons}
     return cache.digest(*(f"{lesson.path}\0{lesson.id}\0{module.id}"
                           for module in course.modules for lesson in module.lessons),
-                        *(f"{path}\0{path.exists()}" for path in sorted(course.lesson_files)
-                          if path not in loaded))
+                        *(f"{path}\0{path.exists()}" for path in sorted(
+                            path for path in course.lesson_files if path not in loaded)))
