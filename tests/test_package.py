@@ -404,6 +404,19 @@ def test_web_pages_open_in_a_new_tab_and_code_blocks_take_the_focus(tmp_path, cl
         assert 'only target="_blank" is kept' in result.output
 
 
+def test_a_blank_in_a_prompt_is_read_as_blank(tmp_path, cli):
+    files = dict(MINIMAL)
+    files["course.yaml"] = MINIMAL["course.yaml"].replace("language: en", "language: de")
+    files["lessons/one.md"] = ("---\ntitle: One\nquiz:\n  questions:\n    - {id: a, type: "
+                               "fill-in, prompt: 'Hand ____ and [a_b](https://example.org/x___y)"
+                               "', answers: [rub]}\n---\n")
+    _, body = built_lesson_one(tmp_path, cli, files)
+    assert ('Hand <span aria-hidden="true">____</span><span class="cp-sr" lang="en">blank'
+            '</span> and <a href="https://example.org/x___y"') in body
+    data = zipfile.ZipFile(tmp_path / "out" / "tiny-scorm12.zip").read("index.html").decode()
+    assert "\"text\":\"Hand ____ and a_b\"" in data       # what the LMS is told
+
+
 def test_allow_raw_html_passes_html_through_with_a_warning(tmp_path, cli):
     files = dict(MINIMAL)
     files["course.yaml"] = textwrap.dedent(MINIMAL["course.yaml"]) + "allow_raw_html: true\n"

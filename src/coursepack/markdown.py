@@ -199,7 +199,9 @@ def plain_text(text: str) -> str:
 
 
 def text_of_html(fragment: str) -> str:
-    """The text of an HTML fragment: tags left out, entities read, spacing collapsed."""
+    """The text of an HTML fragment: tags left out, entities read, spacing collapsed, and
+    the notes made for screen readers alone (a new tab, a blank) left out."""
+    fragment = re.sub(r'<span class="cp-sr"[^>]*>[^<]*</span>', "", fragment)
     return " ".join(html.unescape(re.sub(r"<[^>]*>", "", fragment)).split())
 
 

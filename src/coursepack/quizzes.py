@@ -4,10 +4,13 @@ what it shows without changing what an answer means."""
 
 from __future__ import annotations
 
+import re
+
 from msgspec import Struct, field
 
 from . import units
 from .diagnostics import Report
+from .languages import language_marks
 from .markdown import LessonBody, render_fragment, text_of_html
 from .model import Course, Lesson, Question
 
@@ -82,6 +85,20 @@ def _key_and_solution(q: Question) -> tuple[object, tuple[str, str]]:
     return list(range(len(q.items))), ("Correct order: ", f"{', '.join(q.items)}.")
 
 
+_BLANK = re.compile(r"(?<!\w)_{3,}(?!\w)")
+
+
+def _blanks_named(html: str, language: str) -> str:
+    """A run of underscores in a prompt stands for the answer ("Hand ____", a GIFT
+    missing word): screen readers say "blank" there, not each underscore, or nothing."""
+    if "___" not in html:
+        return html
+    named = (f'<span aria-hidden="true">\\g<0></span>'
+             f'<span class="cp-sr"{language_marks(language)["en"]}>blank</span>')
+    parts = re.split(r"(<[^>]*>)", html)           # the text between tags, not attributes
+    return "".join(part if i % 2 else _BLANK.sub(named, part) for i, part in enumerate(parts))
+
+
 def view(lesson: Lesson, course: Course, body: LessonBody, report: Report) -> QuizView:
     quiz = lesson.quiz
 
@@ -112,6 +129,7 @@ def view(lesson: Lesson, course: Course, body: LessonBody, report: Report) -> Qu
         questions.append(v)
         specs.append({"id": q.id, "type": q.type, "weight": q.weight, "key": key,
                       "text": _plain(v.prompt)})
+        v.prompt = _blanks_named(v.prompt, course.language)
     spec = {"id": lesson.id, "passMark": quiz.pass_mark, "attempts": quiz.attempts,
             "shuffleQuestions": quiz.shuffle_questions, "shuffleOptions": quiz.shuffle_options,
             "draw": quiz.draw, "review": quiz.review, "questions": specs}
