@@ -10,6 +10,7 @@
   if (!dataEl) { return; }
   var data = JSON.parse(dataEl.textContent);
   var lessons = data.lessons;
+  var lessonIds = lessons.map(function (l) { return l.id; });
   var quizSpecs = data.quizzes || [];
   function pad(n, width) { var s = String(n); while (s.length < width) { s = "0" + s; } return s; }
   function isTrue(value) { return String(value) === "true"; }
@@ -74,8 +75,6 @@
 
   /* ---- the SCORM adapters: the same calls, each in its standard's words ---- */
 
-  var CHARS = "abcdefghijklmnopqrstuvwxyz0123456789";
-
   function Scorm(api, version) {
     this.api = api;
     this.v12 = version === "scorm12";
@@ -84,25 +83,24 @@
     this.interactions = null;
     this.waiting = [];      /* answers not yet given a place among the interactions */
     this.queue = [];        /* interaction values the LMS has not taken and committed yet */
-    /* SCORM 1.2 names are 2004's with "LMS" in front, but Finish for Terminate */
-    this.m = { init: "Initialize", get: "GetValue", set: "SetValue", commit: "Commit",
-               finish: this.v12 ? "Finish" : "Terminate", error: "GetLastError" };
   }
 
   Scorm.prototype = {
+    /* Each call by its SCORM 2004 name: SCORM 1.2's are the same with "LMS" in front, but
+       Finish for Terminate. */
     call: function (method, a, b) {
-      var name = (this.v12 ? "LMS" : "") + this.m[method];
+      var name = this.v12 ? "LMS" + (method === "Terminate" ? "Finish" : method) : method;
       try { return b === undefined ? this.api[name](a) : this.api[name](a, b); }
       catch (e) { return "false"; }
     },
     lastError: function () {
-      var code = this.call("error");
+      var code = this.call("GetLastError");
       return code === "false" ? "101" : String(code);
     },
-    start: function () { return isTrue(this.call("init", "")); },
+    start: function () { return isTrue(this.call("Initialize", "")); },
     learner: function () { return this.get(this.v12 ? "cmi.core.student_id" : "cmi.learner_id"); },
     get: function (key) {
-      var value = this.call("get", key);
+      var value = this.call("GetValue", key);
       return value === null || value === undefined || value === "false" && this.lastError() !== "0"
         ? "" : String(value);
     },
@@ -110,12 +108,12 @@
        A data model error (4xx, but 408: a value this one depends on is missing) will not go
        away on a retry, so that value is given up rather than sent again and again. */
     set: function (key, value) {
-      if (isTrue(this.call("set", key, String(value)))) { return true; }
+      if (isTrue(this.call("SetValue", key, String(value)))) { return true; }
       var code = this.lastError();
       return code === "0" || /^4(?!08)\d\d$/.test(code);
     },
     /* Never trust a "true" blindly: some LMSs report a failed commit only as an error code. */
-    commit: function () { return isTrue(this.call("commit", "")) && this.lastError() === "0"; },
+    commit: function () { return isTrue(this.call("Commit", "")) && this.lastError() === "0"; },
 
     restore: function () {
       var v12 = this.v12;
@@ -202,10 +200,10 @@
       var v12 = this.v12, list = v12 ? "," : "[,]";
       switch (type) {
         case "choice": case "sequencing":
-          return value.map(function (i) { return CHARS.charAt(i); }).join(list);
+          return Q.letters(value, list);
         case "true-false": return v12 ? (value ? "t" : "f") : (value ? "true" : "false");
         case "matching":
-          return value.map(function (p) { return CHARS.charAt(p[0]) + (v12 ? "." : "[.]") + CHARS.charAt(p[1]); }).join(list);
+          return value.map(function (pair) { return Q.letters(pair, v12 ? "." : "[.]"); }).join(list);
         case "numeric": return plain(value.min) + (v12 ? "" : "[:]" + plain(value.max));
         default:    /* fill-in: SCORM 2004 holds 250 characters a string, 1.2 255 */
           return (!v12 && caseSensitive ? "{case_matters=true}" : "") + String(value).slice(0, v12 ? 255 : 250);
@@ -228,7 +226,7 @@
 
     finish: function (state, leaving) {
       var ok = this.save(state, null, leaving);
-      return isTrue(this.call("finish", "")) && ok;
+      return isTrue(this.call("Terminate", "")) && ok;
     }
   };
 
@@ -335,12 +333,11 @@
   }
 
   function encodeState(limit) {
-    var ids = lessons.filter(function (_, i) { return visited[i]; });
     var records = function (withAnswers) {
       return quizStates.map(function (s, i) { return s ? encodeQuiz(i, s, withAnswers) : ""; })
                        .filter(Boolean).join(";");
     };
-    var head = "3|" + ids.map(function (l) { return l.id; }).join(",") + "|", full = head + records(true);
+    var head = "3|" + lessonIds.filter(function (_, i) { return visited[i]; }) + "|", full = head + records(true);
     if (full.length <= limit) { return full; }
     /* Too long for this LMS: visited lessons by position (at most 334 characters), then
        without the answers (the learner's record stays right; only the review of past
@@ -349,7 +346,7 @@
     if ((head + records(true)).length <= limit) { return head + records(true); }
     var list = records(false).split(";");
     while (list.length && (head + list.join(";")).length > limit) { list.pop(); }
-    if (window.console) { console.warn("coursepack: progress record too long (" + full.length + " > " + limit + "); answers left out"); }
+    console.warn("coursepack: progress record too long (" + full.length + " > " + limit + "); answers left out");
     return (head + list.join(";")).slice(0, limit);
   }
 
@@ -535,10 +532,7 @@
     }
   }
 
-  function lessonIndex(id) {
-    for (var n = 0; n < lessons.length; n++) { if (lessons[n].id === id) { return n; } }
-    return -1;
-  }
+  function lessonIndex(id) { return lessonIds.indexOf(id); }
 
   function finish(leaving) {
     if (finished) { return true; }
@@ -561,28 +555,20 @@
 
   /* ---- wiring ---- */
 
+  /* A link to a lesson shows it, the focus on its heading; a link to a place inside a hidden
+     lesson (a reference entry) shows that lesson, the focus on the place. */
   document.addEventListener("click", function (event) {
     var link = event.target.closest ? event.target.closest("a[href^='#']") : null;
-    if (!link || finished) { return; }
-    var href = link.getAttribute("href");
-    var index = href.indexOf("#lesson-") === 0 ? lessonIndex(decodeURIComponent(href.slice(8))) : -1;
-    if (index >= 0) {
-      event.preventDefault();
-      show(index, true);
-      return;
-    }
-    /* A link to a place inside another lesson (a reference entry): show that lesson first. */
-    var target = byId(decodeURIComponent(href.slice(1)));
+    var target = link && !finished && byId(decodeURIComponent(link.getAttribute("href").slice(1)));
     var article = target && target.closest(".cp-lesson");
-    if (article && article.hidden) {
-      index = lessonIndex(article.getAttribute("data-lesson"));
-      if (index >= 0) {
-        event.preventDefault();
-        show(index, false);
-        if (!target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "-1"); }
-        target.focus();
-        target.scrollIntoView();
-      }
+    var index = article ? lessonIndex(article.getAttribute("data-lesson")) : -1;
+    if (index < 0 || target !== article && !article.hidden) { return; }
+    event.preventDefault();
+    show(index, target === article);
+    if (target !== article) {
+      if (!target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "-1"); }
+      target.focus();
+      target.scrollIntoView();
     }
   });
   var prevButton = byId("cp-prev"), nextButton = byId("cp-next"), exitButton = byId("cp-exit");
@@ -608,8 +594,7 @@
   });
 
   document.body.classList.add("cp-js");
-  if (byId("cp-progress")) { byId("cp-progress").hidden = false; }
-  if (byId("cp-pager")) { byId("cp-pager").hidden = false; }
+  ["cp-progress", "cp-pager"].forEach(function (id) { if (byId(id)) { byId(id).hidden = false; } });
   var quizViews = {};
   if (Q) {
     quizSpecs.forEach(function (spec) {

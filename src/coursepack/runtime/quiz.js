@@ -6,6 +6,13 @@
   "use strict";
 
   var CHARS = "abcdefghijklmnopqrstuvwxyz0123456789";
+  var USED = "You have used all your attempts.";
+
+  /* Indices as letters (a matching pair not chosen yet as "-"): the progress record's answers
+     and the SCORM responses and patterns. */
+  function letters(list, between) {
+    return list.map(function (i) { return i < 0 ? "-" : CHARS.charAt(i); }).join(between);
+  }
 
   /* A small seeded generator (mulberry32): the same seed gives the same draw and order, so an
      attempt looks the same after a relaunch. */
@@ -107,8 +114,7 @@
     if (a === null || a === undefined) { return ""; }
     switch (q.type) {
       case "single": case "true-false": return CHARS.charAt(a);
-      case "multiple": case "ordering": return a.map(function (i) { return CHARS.charAt(i); }).join("");
-      case "matching": return a.map(function (i) { return i < 0 ? "-" : CHARS.charAt(i); }).join("");
+      case "multiple": case "ordering": case "matching": return letters(a, "");
       default: return encodeURIComponent(a);
     }
   }
@@ -128,21 +134,14 @@
      writes it in its standard's syntax. */
   function interaction(quizId, q, answer, correct, startedAt) {
     var kinds = { single: "choice", multiple: "choice", ordering: "sequencing" };  /* else the same */
-    var response, patterns;
-    switch (q.type) {
-      case "single": response = [answer]; patterns = [[q.key]]; break;
-      case "multiple": response = answer; patterns = [q.key]; break;
-      case "true-false": response = answer === 1; patterns = [q.key === 1]; break;
-      case "fill-in": response = answer; patterns = q.key.answers; break;
-      case "numeric": response = decimal(answer); patterns = [{ min: q.key.min, max: q.key.max }]; break;
-      case "matching":
-        response = answer.map(function (r, l) { return [l, r]; });
-        patterns = [q.key.map(function (r, l) { return [l, r]; })];
-        break;
-      case "ordering": response = answer; patterns = [q.key]; break;
-    }
-    return { id: quizId + "_" + q.id, type: kinds[q.type] || q.type, response: response,
-             patterns: patterns, caseSensitive: !!(q.key && q.key.caseSensitive),
+    var t = q.type, key = q.key;   /* numeric: { min, max } */
+    var pairs = function (list) { return list.map(function (right, left) { return [left, right]; }); };
+    var response = t === "single" ? [answer] : t === "true-false" ? answer === 1
+      : t === "numeric" ? decimal(answer) : t === "matching" ? pairs(answer) : answer;
+    var patterns = t === "single" ? [[key]] : t === "true-false" ? [key === 1]
+      : t === "fill-in" ? key.answers : [t === "matching" ? pairs(key) : key];
+    return { id: quizId + "_" + q.id, type: kinds[t] || t, response: response,
+             patterns: patterns, caseSensitive: !!(key && key.caseSensitive),
              correct: correct, weight: q.weight, latency: Date.now() - startedAt,
              when: new Date(), description: q.text };
   }
@@ -303,7 +302,7 @@
     close: function () {
       put(this.form, "input, select, button", "disabled", true);
       var best = this.state.best;
-      this.result.textContent = "You have used all your attempts." +
+      this.result.textContent = USED +
         (best === null ? "" : " Your best score is " + best + "%.");
       this.submitButton.hidden = true;
     },
@@ -374,7 +373,7 @@
       var canRetry = left > 0 && !(passMark !== null && state.score >= passMark && spec.attempts);
       if (left !== Infinity) {
         text += left ? " You have " + left + " more attempt" + (left === 1 ? "" : "s") + "."
-                     : " You have used all your attempts.";
+                     : " " + USED;
       }
       this.result.textContent = text;
       this.retry.hidden = !canRetry;
@@ -383,18 +382,13 @@
     },
 
     again: function () {
-      var self = this;
+      var form = this.form;
       this.state = this.fresh(this.state.used, this.state.best);
-      this.spec.questions.forEach(function (q) {
-        var node = self.nodes[q.id];
-        node.classList.remove("cp-right", "cp-wrong");
-        node.querySelector(".cp-verdict").textContent = "";
-        put(node, "input", "checked", false);
-        put(node, "input[type=text], select", "value", "");
-        put(node, ".cp-option-feedback, .cp-if-correct, .cp-if-incorrect, .cp-explanation, .cp-solution",
-            "hidden", true);
-        all(node, ".cp-option").forEach(function (o) { o.classList.remove("cp-key"); });
-      });
+      form.reset();     /* no answer chosen or typed */
+      put(form, ".cp-verdict", "textContent", "");
+      put(form, ".cp-option-feedback, .cp-if-correct, .cp-if-incorrect, .cp-explanation, .cp-solution",
+          "hidden", true);
+      all(form, ".cp-question, .cp-option").forEach(function (el) { el.classList.remove("cp-right", "cp-wrong", "cp-key"); });
       this.arrange();
       this.result.textContent = "";
       this.retry.hidden = true;
@@ -418,7 +412,7 @@
   window.CoursepackQuiz = {
     encodeAnswer: encodeAnswer,
     decodeAnswer: decodeAnswer,
-    CHARS: CHARS,
+    letters: letters,
     start: function (section, spec, host) { return new Quiz(section, spec, host); }
   };
 })();
