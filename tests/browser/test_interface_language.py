@@ -41,11 +41,11 @@ TEXTS = """(author) => {
 }"""
 
 
-def in_french(folder: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / f"{folder.name}-fr"
+def in_french(folder: Path, tmp_path: Path, language: str = "fr") -> Path:
+    copy = tmp_path / f"{folder.name}-{language}"
     shutil.copytree(folder, copy)
     course = yaml.safe_load((copy / "course.yaml").read_text(encoding="utf-8"))
-    course["language"] = "fr"
+    course["language"] = language
     (copy / "course.yaml").write_text(yaml.safe_dump(course, allow_unicode=True),
                                       encoding="utf-8")
     return copy
@@ -96,3 +96,44 @@ def test_interface_text_is_marked_english(build_package, new_page, site, tmp_pat
         page.fill(".cp-transcript-search", "care")
         assert "parts match" in page.locator(".cp-transcript-count").inner_text()
         check_languages(page)
+
+
+# Every interface text node with the direction it is laid out in: [dir, text].
+DIRECTIONS = """([author, words]) => {
+  const out = [], walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n; (n = walker.nextNode());) {
+    const el = n.parentElement, text = n.textContent.trim();
+    if (text && !el.closest(author) && words.some(w => text.startsWith(w))) {
+      out.push([el.closest('[dir]').dir, text]);
+    }
+  }
+  return out;
+}"""
+
+
+def test_interface_text_runs_left_to_right_in_a_right_to_left_course(build_package, new_page,
+                                                                     site, tmp_path):
+    """In a course in Arabic the interface's English words, the theme's and those the runtime
+    writes (progress, question numbers, verdicts, the result, attempts left), are laid out
+    left to right, so that "2 of 3 lessons visited" does not become "of 3 lessons visited 2"
+    (WCAG 1.3.2); the matching solution's arrow points from each item to its match."""
+    folder = in_french(QUIZ_TYPES, tmp_path, "ar")
+    built = build_package(folder, "web")
+    page = new_page()
+    page.goto(site.url(built.path("index.html")))
+    page.locator("body.cp-js").wait_for(state="attached")
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    page.click(".cp-toc a[data-lesson='all-types']")
+    questions = load_quiz_lesson(folder, "all-types").quiz.questions
+    quiz = QuizOnPage(page, "all-types", questions)
+    quiz.answer_all([wrong(q) for q in questions])
+    quiz.submit()
+    words = INTERFACE + ["Attempts left"] + [f"{n} of " for n in range(10)]
+    laid_out = page.evaluate(DIRECTIONS, [AUTHOR, words])
+    for text in ("of 2 lessons visited", "Question 1 of 7", "Not correct.", "You scored",
+                 "Attempts left"):
+        assert any(text in t for _, t in laid_out), text
+    assert [t for t in laid_out if t[0] != "ltr"] == []
+    solution = quiz.node(next(q for q in questions if q.type == "matching")).locator(
+        ".cp-solution span[dir=rtl]")
+    assert " ← " in solution.inner_text() and " → " not in solution.inner_text()
