@@ -97,3 +97,28 @@ def test_long_words_wrap(build_package, new_page, site, tmp_path, width):
     for lesson in [lesson["id"] for lesson in built.data()["lessons"]]:
         page.click(f".cp-toc a[data-lesson='{lesson}']")
         assert page.evaluate(overflow) == [], lesson
+
+
+def test_current_lesson_is_marked_in_forced_colours(example_package, new_page, site):
+    """Forced colours (Windows' contrast themes) drop the current lesson's background: it keeps
+    a mark of its own (WCAG 1.4.1)."""
+    page = open_web(new_page, site, example_package, forced_colors="active")
+    links = page.locator(".cp-toc .cp-lessons a")
+    for n in (1, 2):        # by keyboard: no hover underline
+        links.nth(n).focus()
+        page.keyboard.press("Enter")
+    looks = "el => { const s = getComputedStyle(el); return [s.fontWeight, s.textDecorationLine," \
+            " s.borderStyle, s.outlineStyle]; }"
+    assert links.nth(2).get_attribute("aria-current") == "page"
+    assert links.nth(2).evaluate(looks) != links.nth(1).evaluate(looks)
+
+
+def test_visited_mark_has_words(example_package, new_page, site):
+    """The tick after a visited lesson is read as "visited", not as a symbol or nothing."""
+    page = open_web(new_page, site, example_package)
+    page.locator(".cp-toc .cp-lessons a").nth(1).click()
+    first = page.locator(".cp-toc .cp-lessons a").first
+    assert "cp-visited" in first.get_attribute("class")
+    assert first.evaluate("el => getComputedStyle(el, '::after').content").endswith('" (visited)"')
+    name = first.aria_snapshot().split("\n")[0]
+    assert name == f'- link "{first.inner_text().strip()} (visited)":', name
