@@ -122,3 +122,29 @@ def test_visited_mark_has_words(example_package, new_page, site):
     assert first.evaluate("el => getComputedStyle(el, '::after').content").endswith('" (visited)"')
     name = first.aria_snapshot().split("\n")[0]
     assert name == f'- link "{first.inner_text().strip()} (visited)":', name
+
+
+@pytest.mark.parametrize("how", ["next", "previous", "contents"])
+def test_new_lesson_heading_in_view_on_a_phone(example_package, new_page, site, how):
+    """On a small screen the contents sit above the lesson: after Next, Previous or a contents
+    link the new lesson's heading, which has the focus, is on screen with its focus ring
+    (WCAG 2.4.7), not below the contents."""
+    page = open_web(new_page, site, example_package, viewport={"width": 320, "height": 640})
+    if how == "previous":
+        page.locator(".cp-toc .cp-lessons a").nth(2).click()
+    if how == "contents":
+        page.locator(".cp-toc .cp-lessons a").nth(1).focus()
+    else:
+        page.locator("#cp-next" if how == "next" else "#cp-prev").focus()
+    page.keyboard.press("Enter")
+    heading = page.locator(".cp-lesson:not([hidden]) h1")
+    page.wait_for_function("(h) => h === document.activeElement", arg=heading.element_handle())
+    assert heading.evaluate("h => h.matches(':focus-visible')")
+    assert heading.evaluate(IN_VIEW)
+
+
+def test_wide_screen_still_opens_a_lesson_at_the_top(example_package, new_page, site):
+    page = open_web(new_page, site, example_package, viewport={"width": 1280, "height": 800})
+    page.locator("#cp-next").click()
+    assert page.evaluate("window.scrollY") == 0
+    assert page.locator(".cp-lesson:not([hidden]) h1").evaluate(IN_VIEW)

@@ -528,7 +528,11 @@
     if (moveFocus) {
       var heading = articles[index] && articles[index].querySelector("h1");
       if (heading) { heading.focus(); }
-      window.scrollTo(0, 0);
+      /* the top of the page, unless the heading would be below the fold there (the contents
+         above the lesson on a small screen): then the lesson's top */
+      if (heading && heading.getBoundingClientRect().bottom + window.pageYOffset > window.innerHeight) {
+        articles[index].scrollIntoView();
+      } else { window.scrollTo(0, 0); }
     }
   }
 
