@@ -247,6 +247,20 @@ def test_api_replaced_on_the_lms_page(packages, lms_for, check_quiz, standard):
     end_fault(lms)
 
 
+def test_warning_is_seen_without_scrolling(packages, lms_for):
+    """The request to keep the window open is at the top of the page, under the header, where
+    the learner sees it without scrolling, and still a status message for screen readers."""
+    lms = launch(lms_for, packages("scorm12"))
+    start_fault(lms, "commit-refused")
+    lms.course.locator("#cp-next").click()
+    assert_warned(lms)
+    status = lms.course.locator("#cp-status")
+    assert status.get_attribute("role") == "status"
+    assert status.evaluate("el => { const r = el.getBoundingClientRect();"
+                           " return r.top >= 0 && r.bottom <= window.innerHeight; }")
+    end_fault(lms)
+
+
 def test_retries_pause_longer_each_time_and_stop_after_twenty(packages, lms_for):
     built = packages("scorm12")
     ids = lesson_ids(built)

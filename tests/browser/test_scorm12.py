@@ -127,10 +127,29 @@ def test_first_launch_to_completion_and_exit(lms, lesson_ids, required_ids, need
     assert lms.cmi()["core"]["lesson_location"] == lesson_ids[-1]
     assert lms.course.locator("#cp-status").inner_text().strip() != ""
 
-    # Nothing more reaches the LMS after LMSFinish: not navigation, not the frame going away.
-    lms.course.locator("#cp-prev").click()
+    # Nothing more reaches the LMS after LMSFinish: not navigation (the pager is gone; a script
+    # still presses it), not the frame going away.
+    assert lms.course.locator("#cp-prev").is_hidden()
+    lms.frame.evaluate("() => document.getElementById('cp-prev').click()")
     lms.unload()
     assert_nothing_after_finish(lms)
+
+
+def test_exit_ends_the_course_where_the_learner_sees_it(lms, lesson_ids):
+    """After Exit course nothing is left to open or answer that the LMS would not receive (no
+    pass shown that was never recorded), and the message is on screen with the focus, next
+    to the button."""
+    lms.launch()
+    toc_link(lms, "final-assessment").click()
+    lms.course.locator("#cp-exit").click()
+    status = lms.course.locator("#cp-status")
+    assert status.inner_text().startswith("Your progress has been saved.")
+    assert status.evaluate("el => el === document.activeElement")
+    assert status.evaluate("el => { const r = el.getBoundingClientRect();"
+                           " return r.top >= 0 && r.bottom <= window.innerHeight; }")
+    for gone in (".cp-toc", ".cp-main", "#quiz-final-assessment .cp-quiz-submit", "#cp-next"):
+        assert lms.course.locator(gone).is_hidden(), gone
+    assert lms.course.locator("#cp-exit").is_disabled()
 
 
 # ---------------------------------------------------------------- resume

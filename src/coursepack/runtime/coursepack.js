@@ -581,9 +581,13 @@
   if (exitButton) {
     exitButton.addEventListener("click", function () {
       var ok = finish(true);
+      /* The course ends here, visibly: the lessons and quizzes go, the message takes the
+         focus, and nothing more can be answered that would not be recorded. */
       document.body.classList.add("cp-finished");
+      exitButton.disabled = true;
       say(ok ? "Your progress has been saved. You can close this window now."
              : "You have left the course. Your progress may not have been recorded.");
+      if (statusEl) { statusEl.focus(); }
     });
     exitButton.hidden = !usingLms;
   }
