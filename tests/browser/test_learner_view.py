@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import REPO
+from .conftest import COURSE, REPO
 
 pytestmark = pytest.mark.browser
 
@@ -148,3 +148,34 @@ def test_wide_screen_still_opens_a_lesson_at_the_top(example_package, new_page, 
     page.locator("#cp-next").click()
     assert page.evaluate("window.scrollY") == 0
     assert page.locator(".cp-lesson:not([hidden]) h1").evaluate(IN_VIEW)
+
+
+def test_progress_follows_the_completion_rule(build_package, new_page, site, tmp_path):
+    """With percent-lessons the bar runs to the lessons the rule needs, and the learner is told
+    when the course is complete, as the LMS is."""
+    folder = variant(COURSE, tmp_path, "half-course",
+                     completion={"rule": "percent-lessons", "percent": 50})
+    built = build_package(folder, "web")
+    needed = built.data()["completion"]["needed"]
+    required = len([p for p in built.data()["lessons"] if not p.get("optional")])
+    assert 1 < needed < required
+    page = open_web(new_page, site, built)
+    text, bar = page.locator("#cp-progress-text"), page.locator("#cp-progress-bar")
+    assert text.inner_text() == f"1 of {required} lessons visited ({needed} needed)"
+    assert bar.evaluate("b => [b.value, b.max]") == [1, needed]
+    for _ in range(needed - 1):
+        page.locator("#cp-next").click()
+    assert text.inner_text() == f"{needed} of {required} lessons visited. Course complete."
+    assert bar.evaluate("b => [b.value, b.max]") == [needed, needed]
+    page.locator("#cp-next").click()
+    assert text.inner_text() == f"{needed + 1} of {required} lessons visited. Course complete."
+    assert bar.evaluate("b => [b.value, b.max]") == [needed, needed]
+
+
+def test_all_lessons_course_says_when_complete(example_package, new_page, site, required_ids):
+    page = open_web(new_page, site, example_package)
+    for lesson in required_ids:
+        page.click(f".cp-toc a[data-lesson='{lesson}']")
+    n = len(required_ids)
+    assert page.locator("#cp-progress-text").inner_text() == \
+        f"{n} of {n} lessons visited. Course complete."

@@ -494,11 +494,15 @@
     updateProgress();
   }
 
+  /* The bar runs to what the completion rule needs, and the text says when it is met. */
   function updateProgress() {
     var bar = byId("cp-progress-bar"), text = byId("cp-progress-text");
-    var count = visitedCount();
-    if (bar) { bar.max = required; bar.value = count; }
-    if (text) { text.textContent = count + " of " + required + " lessons visited"; }
+    var count = visitedCount(), needed = data.completion.needed;
+    if (bar) { bar.max = needed || 1; bar.value = completed ? bar.max : Math.min(count, needed); }
+    if (text) {
+      text.textContent = count + " of " + required + " lessons visited" +
+        (completed ? ". Course complete." : needed < required ? " (" + needed + " needed)" : "");
+    }
     links.forEach(function (link, n) {
       if (!link) { return; }
       link.classList.toggle("cp-visited", !!visited[n]);
