@@ -62,9 +62,9 @@
   function readAnswer(q, node) {
     var t = q.type;
     if (t === "fill-in" || t === "numeric") { return node.querySelector("input").value.trim() || null; }
-    if (t === "matching") {
+    if (t === "matching") {    /* pairs not chosen yet are -1: a draft keeps the others */
       var choices = all(node, "select").map(function (s) { return s.value === "" ? -1 : Number(s.value); });
-      return choices.indexOf(-1) >= 0 ? null : choices;
+      return choices.every(function (c) { return c < 0; }) ? null : choices;
     }
     if (t === "ordering") {
       return all(node, ".cp-order > li").map(function (li) { return Number(li.getAttribute("data-item")); });
@@ -79,7 +79,7 @@
     if (t === "fill-in" || t === "numeric") {
       node.querySelector("input").value = answer;
     } else if (t === "matching") {
-      all(node, "select").forEach(function (s, i) { s.value = String(answer[i]); });
+      all(node, "select").forEach(function (s, i) { s.value = answer[i] < 0 ? "" : String(answer[i]); });
     } else if (t === "ordering") {
       var list = node.querySelector(".cp-order");
       answer.forEach(function (item) {
@@ -310,14 +310,21 @@
     submit: function () {
       if (this.state.submitted) { return; }
       if (this.attemptsLeft() <= 0) { this.close(); return; }
-      var answers = this.answers(), self = this, missing = [];
-      this.drawn.forEach(function (i) { if (answers[i] === null) { missing.push(i); } });
-      if (missing.length) {
-        this.result.textContent = missing.length === 1 ? "Answer question " + (this.drawn.indexOf(missing[0]) + 1) + " before submitting."
-          : "Answer every question before submitting: " + missing.length + " still need an answer.";
-        var first = this.nodes[this.spec.questions[missing[0]].id];
-        var control = first.querySelector("input, select, button");
-        if (control) { control.focus(); }
+      var answers = this.answers(), self = this, missing = [], first = null;
+      /* Each question left open (a matching one in part too) says so where it is, and the
+         result names them all. */
+      this.drawn.forEach(function (i, n) {
+        var a = answers[i], node = self.nodes[self.spec.questions[i].id];
+        var open = a === null || a instanceof Array && a.indexOf(-1) >= 0;
+        if (open) { missing.push(n + 1); first = first || node; }
+        node.classList.toggle("cp-missing", open);
+        node.querySelector(".cp-verdict").textContent = open ? "This question needs an answer." : "";
+      });
+      if (first) {
+        var last = missing.pop();
+        this.result.textContent = "Answer question" +
+          (missing.length ? "s " + missing.join(", ") + " and " : " ") + last + " before submitting.";
+        first.querySelector("input, select, button").focus();
         return;
       }
       var total = 0, earned = 0, interactions = [];

@@ -1,0 +1,105 @@
+"""What a quiz tells the learner, as they see and hear it (web target of the quiz-types
+course: seven questions, one of each type, pass mark 70, two attempts, review on): the
+questions still open when they submit, what is left after a pass, their own answers in the
+review, a matching question answered in part, and a page whose scripts did not run."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import REPO
+from .quiz_driver import QuizOnPage, load_quiz_lesson, right
+
+pytestmark = pytest.mark.browser
+
+QUIZ_TYPES = REPO / "tests" / "fixtures" / "courses" / "quiz-types"
+LESSON = "all-types"
+QUESTIONS = load_quiz_lesson(QUIZ_TYPES, LESSON).quiz.questions
+BY_ID = {q.id: q for q in QUESTIONS}
+
+
+@pytest.fixture
+def built(build_package):
+    return build_package(QUIZ_TYPES, "web")
+
+
+def open_quiz(new_page, site, built, **context) -> QuizOnPage:
+    page = new_page(**context)
+    page.goto(site.url(built.path("index.html")))
+    page.locator("body.cp-js").wait_for(state="attached")
+    page.click(f".cp-toc a[data-lesson='{LESSON}']")
+    return QuizOnPage(page, LESSON, QUESTIONS)
+
+
+def contrast(fore: str, back: str) -> float:
+    """WCAG contrast ratio of two computed colours, each over white."""
+    def rgb(css: str) -> list[float]:
+        values = [float(x) for x in re.findall(r"[\d.]+", css)]
+        alpha = values[3] if len(values) > 3 else 1.0
+        return [c * alpha + 255 * (1 - alpha) for c in values[:3]]
+
+    def luminance(channels: list[float]) -> float:
+        lin = [(c / 255 / 12.92 if c / 255 <= 0.03928 else ((c / 255 + 0.055) / 1.055) ** 2.4)
+               for c in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    a, b = sorted((luminance(rgb(fore)), luminance(rgb(back))), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+def test_unanswered_questions_are_named_and_marked(built, new_page, site):
+    """Submitting with questions open names them, marks each with a message of its own (the
+    question's description), and puts the focus on the first, with its message in view; a
+    matching question answered in part is open too."""
+    quiz = open_quiz(new_page, site, built, viewport={"width": 1100, "height": 800})
+    page = quiz.root
+    quiz.answer(BY_ID["capital"], right(BY_ID["capital"]))
+    quiz.answer(BY_ID["colour"], right(BY_ID["colour"]))
+    quiz.control(f"{quiz.name(BY_ID['animals'])}-0").select_option("0")
+    page.locator(".cp-quiz-submit").click()
+    assert quiz.result() == "Answer questions 2, 3, 5 and 6 before submitting."
+    open_ids = ["primes", "earth-round", "pi", "animals"]
+    for q in QUESTIONS:
+        node = quiz.node(q)
+        described = node.locator("fieldset").evaluate(
+            "f => (f.getAttribute('aria-describedby') || '').split(' ')"
+            ".map(id => document.getElementById(id)?.textContent || '').join(' ').trim()")
+        if q.id in open_ids:
+            assert "cp-missing" in node.get_attribute("class"), q.id
+            assert described == "This question needs an answer.", q.id
+            assert node.locator(".cp-verdict").is_visible(), q.id
+        else:
+            assert "cp-missing" not in node.get_attribute("class"), q.id
+            assert described == "", q.id
+    first = quiz.node(BY_ID["primes"])
+    assert first.locator("input").first.evaluate("el => el === document.activeElement")
+    assert first.locator(".cp-verdict").evaluate(
+        "el => { const r = el.getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= window.innerHeight; }")
+
+    # one left: named alone; answered, the marks go
+    for q in QUESTIONS:
+        if q.id in ("primes", "earth-round", "animals"):
+            quiz.answer(q, right(q))
+    page.locator(".cp-quiz-submit").click()
+    assert quiz.result() == "Answer question 5 before submitting."
+    assert quiz.section.locator(".cp-missing").count() == 1
+    quiz.answer(BY_ID["pi"], right(BY_ID["pi"]))
+    assert quiz.submit().startswith("You scored")
+    assert quiz.section.locator(".cp-missing").count() == 0
+
+
+def test_matching_answered_in_part_is_kept(built, new_page, site):
+    """A matching question answered in part is kept in the draft like any other answer: after
+    a reload the pairs chosen are still there, the others still to choose."""
+    quiz = open_quiz(new_page, site, built)
+    animals = BY_ID["animals"]
+    quiz.control(f"{quiz.name(animals)}-0").select_option("0")
+    quiz.control(f"{quiz.name(animals)}-2").select_option("1")
+    quiz.answer(BY_ID["pi"], "3x")
+    quiz.root.reload()
+    quiz.root.locator("body.cp-js").wait_for(state="attached")
+    assert quiz.read(animals)["selects"] == ["0", "", "1"]
+    assert quiz.read(BY_ID["pi"])["text"] == "3x"
