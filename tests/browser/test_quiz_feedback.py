@@ -10,7 +10,7 @@ import re
 import pytest
 
 from .conftest import REPO
-from .quiz_driver import QuizOnPage, load_quiz_lesson, right
+from .quiz_driver import QuizOnPage, load_quiz_lesson, right, wrong
 
 pytestmark = pytest.mark.browser
 
@@ -89,6 +89,29 @@ def test_unanswered_questions_are_named_and_marked(built, new_page, site):
     quiz.answer(BY_ID["pi"], right(BY_ID["pi"]))
     assert quiz.submit().startswith("You scored")
     assert quiz.section.locator(".cp-missing").count() == 0
+
+
+def test_after_a_pass_no_attempts_are_offered_or_counted(built, new_page, site):
+    """quizzes.md: with a limited number of attempts, Try again is not offered once the learner
+    has passed; nothing then speaks of attempts left, after a reload either."""
+    quiz = open_quiz(new_page, site, built)
+    assert quiz.attempts_info() == "Attempts left: 2 of 2."
+    quiz.answer_all([right(q) for q in QUESTIONS])
+    assert quiz.submit() == "You scored 100%. You passed (the pass mark is 70%)."
+    assert quiz.attempts_info() == ""
+    assert quiz.section.locator(".cp-quiz-retry").is_hidden()
+    quiz.root.reload()
+    quiz.root.locator("body.cp-js").wait_for(state="attached")
+    assert quiz.result() == "You scored 100%. You passed (the pass mark is 70%)."
+    assert quiz.attempts_info() == ""
+
+
+def test_a_fail_still_counts_the_attempts_left(built, new_page, site):
+    quiz = open_quiz(new_page, site, built)
+    quiz.answer_all([wrong(q) for q in QUESTIONS])
+    assert quiz.submit().endswith(" The pass mark is 70%. You have 1 more attempt.")
+    assert quiz.attempts_info() == "Attempts left: 1 of 2."
+    quiz.retry()
 
 
 def test_matching_answered_in_part_is_kept(built, new_page, site):

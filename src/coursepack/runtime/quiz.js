@@ -194,6 +194,12 @@
       return this.spec.attempts ? Math.max(0, this.spec.attempts - this.state.used) : Infinity;
     },
 
+    /* Passed with a limited number of attempts: the rest are not offered (nor counted). */
+    passed: function () {
+      var mark = this.spec.passMark;
+      return !!this.spec.attempts && mark !== null && this.state.best !== null && this.state.best >= mark;
+    },
+
     /* Which questions this attempt shows, in which order, with options in which order. */
     arrange: function () {
       var spec = this.spec, next = random(this.state.seed);
@@ -377,13 +383,12 @@
                                         : " The pass mark is " + passMark + "%.";
       }
       var left = this.attemptsLeft();
-      var canRetry = left > 0 && !(passMark !== null && state.score >= passMark && spec.attempts);
-      if (left !== Infinity) {
+      if (left !== Infinity && !this.passed()) {
         text += left ? " You have " + left + " more attempt" + (left === 1 ? "" : "s") + "."
                      : " " + USED;
       }
       this.result.textContent = text;
-      this.retry.hidden = !canRetry;
+      this.retry.hidden = !left || this.passed();
       this.submitButton.hidden = true;
       this.section.classList.add("cp-submitted");
     },
@@ -412,7 +417,7 @@
       var info = this.section.querySelector(".cp-quiz-attempts");
       if (!info) { return; }
       var left = this.attemptsLeft();
-      info.textContent = left === Infinity ? "" : "Attempts left: " + left + " of " + this.spec.attempts + ".";
+      info.textContent = left === Infinity || this.passed() ? "" : "Attempts left: " + left + " of " + this.spec.attempts + ".";
     }
   };
 
