@@ -483,9 +483,10 @@ def answer_yaml_quiz(frame, course_folder: Path) -> None:
     for q, source in zip(quiz.questions, YAML_QUIZ["questions"]):
         assert view.prompt(q) == squash(source["prompt"])
     single = view.node(quiz.questions[0])
-    key_label = " (correct answer)"       # shown on the right option after submitting
+    # shown after submitting on the right option, and on the learner's
+    marks = " (correct answer) (your answer)"
     assert [text_of(label) for label in single.locator("label").all()] == \
-        [hostile("Right option") + key_label, hostile("Wrong option") + key_label]
+        [hostile("Right option") + marks, hostile("Wrong option") + marks]
     matching = view.node(quiz.questions[5])
     assert [text_of(label) for label in matching.locator(".cp-match label").all()] == \
         [hostile("L1"), hostile("L2")]

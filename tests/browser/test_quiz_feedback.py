@@ -114,6 +114,25 @@ def test_a_fail_still_counts_the_attempts_left(built, new_page, site):
     quiz.retry()
 
 
+def test_review_shows_the_learners_own_answers_readably(built, new_page, site):
+    """In the review the learner's choices are marked "(your answer)", and the answers in
+    text and select boxes keep a 4.5:1 contrast (WCAG 1.4.3), not greyed out as disabled."""
+    quiz = open_quiz(new_page, site, built)
+    quiz.answer_all([wrong(q) for q in QUESTIONS])
+    quiz.submit()
+    capital = quiz.node(BY_ID["capital"])
+    chosen = capital.locator("input:checked + label .cp-mine")
+    assert chosen.count() == 1 and chosen.is_visible()
+    assert chosen.inner_text().strip() == "(your answer)"
+    assert capital.locator(".cp-mine:visible").count() == 1
+    colours = "el => [getComputedStyle(el).color, getComputedStyle(el).backgroundColor]"
+    for box in (quiz.control(f"{quiz.name(BY_ID['colour'])}-answer"),
+                quiz.control(f"{quiz.name(BY_ID['animals'])}-0")):
+        assert box.is_disabled()
+        fore, back = box.evaluate(colours)
+        assert contrast(fore, back) >= 4.5, (fore, back)
+
+
 def test_matching_answered_in_part_is_kept(built, new_page, site):
     """A matching question answered in part is kept in the draft like any other answer: after
     a reload the pairs chosen are still there, the others still to choose."""
