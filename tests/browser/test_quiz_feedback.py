@@ -145,3 +145,33 @@ def test_matching_answered_in_part_is_kept(built, new_page, site):
     quiz.root.locator("body.cp-js").wait_for(state="attached")
     assert quiz.read(animals)["selects"] == ["0", "", "1"]
     assert quiz.read(BY_ID["pi"])["text"] == "3x"
+
+
+def test_without_scripts_the_quiz_says_so(built, new_page, site):
+    """With scripts off (or the quiz runtime not run) the page says answering needs
+    JavaScript and Submit answers is off, rather than doing nothing when pressed."""
+    page = new_page(java_script_enabled=False)
+    page.goto(site.url(built.path("index.html")))
+    section = page.locator(f".cp-quiz[data-quiz='{LESSON}']")
+    section.scroll_into_view_if_needed()
+    assert section.locator(".cp-quiz-noscript").is_visible()
+    assert "needs JavaScript" in section.locator(".cp-quiz-noscript").inner_text()
+    assert section.locator(".cp-quiz-submit").is_disabled()
+
+
+def test_when_the_quiz_runtime_fails_the_quiz_says_so(built, new_page, site):
+    page = new_page()
+    page.route("**/runtime/quiz.js", lambda route: route.fulfill(
+        body="/* failed */", content_type="text/javascript"))
+    page.goto(site.url(built.path("index.html")))
+    page.locator("body.cp-js").wait_for(state="attached")
+    page.click(f".cp-toc a[data-lesson='{LESSON}']")
+    section = page.locator(f".cp-quiz[data-quiz='{LESSON}']")
+    assert section.locator(".cp-quiz-noscript").is_visible()
+    assert section.locator(".cp-quiz-submit").is_disabled()
+
+
+def test_with_scripts_the_note_goes(built, new_page, site):
+    quiz = open_quiz(new_page, site, built)
+    assert quiz.section.locator(".cp-quiz-noscript").is_hidden()
+    assert quiz.section.locator(".cp-quiz-submit").is_enabled()

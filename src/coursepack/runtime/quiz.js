@@ -163,6 +163,9 @@
     this.retry = section.querySelector(".cp-quiz-retry");
     this.submitButton = section.querySelector(".cp-quiz-submit");
     this.startedAt = null;      /* set when the learner first sees the questions */
+    /* the page says quizzes need scripts, and keeps Submit off, until this runs */
+    put(section, ".cp-quiz-noscript", "hidden", true);
+    this.submitButton.disabled = false;
     this.wire();
     this.load();
   }
