@@ -93,12 +93,27 @@ def test_transcript_follows_seeks_and_drives_the_video(video_page):
         timeout=10_000)
     video_page.evaluate("() => document.querySelector('video').pause()")
 
-    # a click on a cue's time (and Enter on it) seeks the video there
+    # a click on a cue's time (and Enter on it) plays the video from there
     video_page.click(".cp-cue[data-start='61000'] .cp-cue-time")
-    assert video_page.evaluate("() => document.querySelector('video').currentTime") == 61
+    assert 61 <= video_page.evaluate("() => document.querySelector('video').currentTime") < 65
     video_page.focus(".cp-cue[data-start='29000'] .cp-cue-time")
     video_page.keyboard.press("Enter")
-    assert video_page.evaluate("() => document.querySelector('video').currentTime") == 29
+    assert 29 <= video_page.evaluate("() => document.querySelector('video').currentTime") < 33
+    video_page.evaluate("() => document.querySelector('video').pause()")
+
+
+def test_play_from_plays_the_video_from_there(video_page):
+    """A "Play from 1:01" button does what it says: the video plays from that time (a click on
+    the words of a part only goes there)."""
+    video = video_page.locator("video")
+    video.evaluate("v => { v.muted = true; }")
+    video_page.click(".cp-cue[data-start='29000'] .cp-cue-words")
+    assert video.evaluate("v => [v.currentTime, v.paused]") == [29, True]
+    video_page.focus(".cp-cue[data-start='61000'] .cp-cue-time")
+    video_page.keyboard.press("Enter")
+    video_page.wait_for_function("() => !document.querySelector('video').paused")
+    assert video.evaluate("v => v.currentTime") >= 61
+    video.evaluate("v => v.pause()")
 
 
 def test_transcript_search_filters_and_highlights(video_page):

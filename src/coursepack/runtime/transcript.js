@@ -53,16 +53,17 @@
     video.addEventListener("timeupdate", follow);
     video.addEventListener("seeked", follow);
 
-    function seek(cue) {
-      video.currentTime = cue.start / 1000;
-      activate(cue);
-    }
+    /* A click on a part goes to its time; its "Play from" button plays from there too. */
     list.addEventListener("click", function (event) {
       if (event.target.closest("a")) { return; }
-      var li = event.target.closest(".cp-cue");
-      if (!li) { return; }
-      var cue = cues[items.indexOf(li)];
-      if (cue) { seek(cue); }
+      var cue = cues[items.indexOf(event.target.closest(".cp-cue"))];
+      if (!cue) { return; }
+      video.currentTime = cue.start / 1000;
+      activate(cue);
+      if (event.target.closest(".cp-cue-time")) {
+        var playing = video.play();
+        if (playing) { playing.catch(function () { /* the browser may refuse to autoplay */ }); }
+      }
     });
 
     var tools = list.parentNode.querySelector(".cp-transcript-tools");
