@@ -28,13 +28,8 @@
     return null;
   }
 
-  function findApi(name) {
-    var api = lookUp(window, name);
-    if (!api && window.opener) {
-      try { api = lookUp(window.opener, name); } catch (e) { api = null; }
-    }
-    return api;
-  }
+  /* lookUp stops at a window it may not read (an opener from another origin too) */
+  function findApi(name) { return lookUp(window, name) || lookUp(window.opener, name); }
 
   /* ---- times in each standard's format ---- */
 
@@ -524,7 +519,8 @@
     current = index;
     articles.forEach(function (article, a) { if (article) { article.hidden = a !== index; } });
     visited[index] = true;
-    if (quizViews[lessons[index].id]) { quizViews[lessons[index].id].presented(); }
+    var view = quizViews[lessonIds[index]];
+    if (view) { view.presented(); }
     if (!completed && visitedCount() >= data.completion.needed) { completed = true; }
     updateProgress();
     updatePager();

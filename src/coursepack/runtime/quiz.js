@@ -370,10 +370,8 @@
         node.classList.add(ok ? "cp-right" : "cp-wrong");
         all(node, ".cp-option").forEach(function (opt) {
           var input = opt.querySelector("input");
-          var feedback = opt.querySelector(".cp-option-feedback");
-          if (feedback) { feedback.hidden = !input.checked; }
-          var k = Number(input.value);
-          opt.classList.toggle("cp-key", [].concat(q.key).indexOf(k) >= 0);
+          put(opt, ".cp-option-feedback", "hidden", !input.checked);
+          opt.classList.toggle("cp-key", [].concat(q.key).indexOf(Number(input.value)) >= 0);
         });
         put(node, ".cp-if-correct", "hidden", !ok);
         put(node, ".cp-if-incorrect", "hidden", ok);
