@@ -124,3 +124,49 @@ def test_web_folder_runs_and_keeps_progress_over_reload(build_package, new_page,
     csp = [e for e in guard.errors if "Content Security Policy" in e or "CSP violation" in e]
     assert csp, f"the CSP violation was not reported: {guard.errors}"
     guard.errors[:] = [e for e in guard.errors if e not in csp]
+
+
+def test_lessons_are_in_the_address_and_the_history(build_package, new_page, site):
+    """On the web the address names the lesson shown (#lesson-ID): Back and Forward go between
+    the lessons opened, and an address naming a lesson opens that one, not the saved place."""
+    built = build_package(COURSE, "web")
+    ids = [p["id"] for p in built.data()["lessons"]]
+    page = new_page()
+    open_course(page, site.url(built.path("index.html")))
+    assert page.evaluate("location.hash") == ""      # the address is left as it was opened
+    page.click(f".cp-toc a[data-lesson='{ids[2]}']")
+    page.locator("#cp-next").click()
+    assert visible_lessons(page) == [ids[3]]
+    assert page.evaluate("location.hash") == f"#lesson-{ids[3]}"
+    page.go_back()
+    page.wait_for_function("(id) => !document.getElementById(id).hidden", arg=f"lesson-{ids[2]}")
+    assert visible_lessons(page) == [ids[2]]
+    assert page.evaluate("document.activeElement.id") == f"lesson-{ids[2]}-title"
+    page.go_back()      # to the address the course was opened at: the lesson shown then
+    page.wait_for_function("(id) => !document.getElementById(id).hidden", arg=f"lesson-{ids[0]}")
+    assert page.evaluate("location.hash") == ""
+    page.go_forward()
+    page.wait_for_function("(id) => !document.getElementById(id).hidden", arg=f"lesson-{ids[2]}")
+    # the place kept (ids[3]) gives way to the lesson the address names
+    other = new_page()
+    open_course(other, site.url(built.path(f"index.html#lesson-{ids[4]}")))
+    assert visible_lessons(other) == [ids[4]]
+    other.goto(site.url(built.path(f"index.html#lesson-{ids[1]}")))
+    other.wait_for_function("(id) => !document.getElementById(id).hidden", arg=f"lesson-{ids[1]}")
+    assert visible_lessons(other) == [ids[1]]
+    # the skip link's target is no lesson: the lesson stays
+    other.focus(".cp-skip")
+    other.keyboard.press("Enter")
+    assert other.evaluate("location.hash") == "#cp-main"
+    assert visible_lessons(other) == [ids[1]]
+
+
+def test_scorm_packages_leave_the_address_alone(lms, lesson_ids):
+    """In an LMS's frame the course adds nothing to the browser's history (Back belongs to
+    the LMS)."""
+    lms.launch()
+    before = lms.page.evaluate("history.length")
+    lms.course.locator("#cp-next").click()
+    assert lms.visible_lessons() == [lesson_ids[1]]
+    assert lms.frame.evaluate("location.hash") == ""
+    assert lms.page.evaluate("history.length") == before

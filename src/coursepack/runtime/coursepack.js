@@ -385,7 +385,12 @@
   var completed = saved.completed;
   var held = saved.success;
   var finished = false;
-  var current = Math.max(0, lessonIndex(saved.location));
+  /* On the web the address names the lesson shown: Back and Forward go between the lessons
+     opened, and a link or bookmark to #lesson-ID opens that lesson. */
+  var web = data.standard === "web";
+  var opened = Math.max(0, lessonIndex(saved.location));    /* an address naming none shows it */
+  var current = addressed();
+  if (current < 0) { current = opened; }
 
   var articles = lessons.map(function (l) { return byId("lesson-" + l.id); });
   var links = lessons.map(function (l) { return document.querySelector('.cp-toc a[data-lesson="' + l.id + '"]'); });
@@ -517,6 +522,7 @@
 
   function show(index, moveFocus) {
     current = index;
+    if (web && moveFocus && addressed() !== index) { history.pushState(null, "", "#lesson-" + lessonIds[index]); }
     articles.forEach(function (article, a) { if (article) { article.hidden = a !== index; } });
     visited[index] = true;
     var view = quizViews[lessonIds[index]];
@@ -537,6 +543,9 @@
   }
 
   function lessonIndex(id) { return lessonIds.indexOf(id); }
+  function addressed() {
+    return !web ? -1 : location.hash ? lessonIndex(location.hash.replace("#lesson-", "")) : opened;
+  }
 
   function finish(leaving) {
     if (finished) { return true; }
@@ -591,6 +600,9 @@
     });
     exitButton.hidden = !usingLms;
   }
+  window.onhashchange = function () {
+    if (addressed() >= 0) { show(addressed(), true); }
+  };
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") { persist(); }
   });

@@ -53,7 +53,8 @@
         if (key && key.indexOf("coursepack:") === 0) { window.localStorage.removeItem(key); }
       }
     } catch (e) { /* storage blocked */ }
-    window.location.reload();
+    /* afresh from the first lesson: without the address's #lesson-ID */
+    window.location.replace(window.location.pathname + window.location.search);
   });
   toggle.addEventListener("click", function () {
     panel.hidden = !panel.hidden;
