@@ -214,3 +214,31 @@ def test_numeric_patterns_are_plain_decimals(lms_for, build_package, tmp_path_fa
                          []]
     assert refused(lms) == []
     assert lms.course.locator("#cp-status").inner_text() == ""
+
+
+ORDER_FIRST_QUIZ = {
+    "title": "Order first", "pass_mark": 100, "questions": [
+        {"id": "steps", "type": "ordering", "prompt": "Put the steps in order.",
+         "items": ["Wet", "Soap", "Rinse"]},
+        {"id": "city", "type": "fill-in", "prompt": "Where is the Louvre?", "answers": ["Paris"]},
+    ]}
+
+
+@pytest.fixture(scope="module")
+def order_first_course(tmp_path_factory) -> Path:
+    return write_course(tmp_path_factory.mktemp("order") / "order-first", ORDER_FIRST_QUIZ)
+
+
+def test_try_again_puts_the_focus_on_a_control_it_can_take(lms_for, build_package,
+                                                            order_first_course):
+    """The first control of an ordering question that comes first is its first item's Move
+    up, which is off: Try again puts the focus on the first control that is on, not on the
+    page's body."""
+    lms, quiz = start_quiz(lms_for, build_package, order_first_course, "scorm12")
+    quiz.section.locator("[name='quiz-check-city']").fill("Rome")
+    quiz.submit()
+    quiz.retry()
+    focused = lms.frame.evaluate(
+        "() => { const a = document.activeElement;"
+        " return [a.tagName, a.disabled, !!a.closest('[data-question=\"steps\"]')]; }")
+    assert focused == ["BUTTON", False, True]

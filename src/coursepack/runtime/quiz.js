@@ -333,7 +333,7 @@
         var last = missing.pop();
         this.result.textContent = "Answer question" +
           (missing.length ? "s " + missing.join(", ") + " and " : " ") + last + " before submitting.";
-        first.querySelector("input, select, button").focus();
+        first.querySelector("input,select,button:enabled").focus();
         return;
       }
       var total = 0, earned = 0, interactions = [];
@@ -410,7 +410,8 @@
       this.startedAt = Date.now();
       this.host.save(this.spec.id, this.state, true);
       this.updateInfo();
-      var first = this.nodes[this.spec.questions[this.drawn[0]].id].querySelector("input, select, button");
+      // (an ordering question's first control, its first item's Move up, is off)
+      var first = this.nodes[this.spec.questions[this.drawn[0]].id].querySelector("input,select,button:enabled");
       if (first) { first.focus(); }
     },
 
