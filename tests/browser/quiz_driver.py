@@ -302,7 +302,11 @@ class QuizOnPage:
         return [form_answer(q, states[q.id]) for q in self.questions]
 
     def prompt(self, q) -> str:
-        return " ".join(self.node(q).locator(".cp-prompt").inner_text().split())
+        """The prompt as it is shown: without what is there for screen readers alone."""
+        shown = self.node(q).locator(".cp-prompt").evaluate(
+            "p => { const c = p.cloneNode(true);"
+            " c.querySelectorAll('.cp-sr').forEach(n => n.remove()); return c.textContent; }")
+        return " ".join(shown.split())
 
     def submit(self) -> str:
         self.section.locator(".cp-quiz-submit").click()
