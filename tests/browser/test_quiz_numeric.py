@@ -56,3 +56,25 @@ def test_numeric_answers_as_typed(build_package, lms_for, target):
     refused = [e for e in lms.log() if e[0] in (setter, "LMSCommit", "Commit") and e[2] != "true"]
     assert refused == [], f"the LMS refused calls: {refused}"
     assert lms.course.locator("#cp-status").inner_text() == ""
+
+
+@pytest.mark.parametrize("zero, point", [(0x0660, "\u066b"), (0x06F0, ".")])
+def test_arabic_indic_digits_are_the_number_they_write(build_package, lms_for, zero, point):
+    """An Arabic or Persian keyboard types its own digits (٠-٩, ۰-۹) and decimal separator:
+    the number they write is graded, and reported to the LMS in the data model's digits."""
+    lesson = load_quiz_lesson(QUIZ_TYPES, LESSON)
+    questions = lesson.quiz.questions
+    numeric = next(i for i, q in enumerate(questions) if q.type == "numeric")
+    lms = lms_for(build_package(QUIZ_TYPES, "scorm2004")).launch()
+    lms.course.locator(f".cp-toc a[data-lesson='{LESSON}']").click()
+    page = QuizOnPage(lms.course, LESSON, questions)
+    plain = right(questions[numeric])
+    typed = "".join(chr(zero + int(c)) if c.isdigit() else point if c == "." else c
+                    for c in plain)
+    assert typed != plain
+    answers = [right(q) for q in questions]
+    answers[numeric] = typed
+    page.answer_all(answers)
+    assert page.submit().startswith("You scored 100%.")
+    record = lms.value(f"cmi.interactions.{numeric}")
+    assert (record["learner_response"], record["result"]) == (plain, "correct")

@@ -31,13 +31,13 @@
     var order = [];
     for (var i = 0; i < n; i++) { order.push(i); }
     for (var j = n - 1; j > 0; j--) {
-      var k = Math.floor(next() * (j + 1)), tmp = order[j];
+      var k = next() * (j + 1) | 0, tmp = order[j];
       order[j] = order[k]; order[k] = tmp;
     }
     return order;
   }
 
-  function all(root, selector) { return Array.prototype.slice.call(root.querySelectorAll(selector)); }
+  function all(root, selector) { return [].slice.call(root.querySelectorAll(selector)); }
   /* One property (disabled, hidden) set on every element a selector finds. */
   function put(root, selector, property, value) {
     all(root, selector).forEach(function (el) { el[property] = value; });
@@ -48,11 +48,13 @@
     return caseSensitive ? t : t.toLowerCase();
   }
 
-  /* A number as typed, in the data models' decimal form ("3,14" and "+3.14" are 3.14); null
-     when the text is no plain decimal ("0x10", "1e1", "Infinity"): a wrong answer, and no
-     response a numeric interaction can hold. */
+  /* A number as typed, in the data models' decimal form ("3,14" and "+3.14" are 3.14, and
+     so is "\u0663\u066b\u0661\u0664", in the Arabic-Indic digits an Arabic or Persian keyboard
+     types); null when the text is no plain decimal ("0x10", "1e1", "Infinity"): a wrong
+     answer, and no response a numeric interaction can hold. */
   function decimal(text) {
-    var m = /^\s*([-+]?)(\d*)(?:[.,](\d*))?\s*$/.exec(String(text));
+    var m = /^\s*([-+]?)(\d*)(?:[.,\u066b](\d*))?\s*$/.exec(String(text).replace(
+      /[\u0660-\u0669\u06f0-\u06f9]/g, function (d) { return d.charCodeAt() & 15; }));
     if (!m || !(m[2] || m[3])) { return null; }
     return (m[1] === "-" ? "-" : "") + (m[2] || "0") + (m[3] ? "." + m[3] : "");
   }
@@ -97,7 +99,6 @@
     if (answer === null) { return false; }
     switch (q.type) {
       case "single": case "true-false": return answer === key;
-      case "multiple": return answer.join(",") === key.join(",");
       case "fill-in":
         return key.answers.some(function (a) {
           return norm(a, key.caseSensitive) === norm(answer, key.caseSensitive);
@@ -105,7 +106,7 @@
       case "numeric":
         var value = decimal(answer);
         return value !== null && +value >= key.min - 1e-9 && +value <= key.max + 1e-9;
-      case "matching": case "ordering": return answer.join(",") === key.join(",");
+      case "multiple": case "matching": case "ordering": return answer.join(",") === key.join(",");
     }
     return false;
   }
@@ -190,7 +191,7 @@
 
     fresh: function (used, best) {
       return { used: used, best: best, score: null, submitted: false, answers: null,
-               seed: Math.floor(Math.random() * 2147483647) };
+               seed: Math.random() * 2147483647 | 0 };
     },
 
     attemptsLeft: function () {
@@ -217,7 +218,7 @@
       spec.questions.forEach(function (q, i) {
         var node = self.nodes[q.id];
         node.hidden = order.indexOf(i) < 0;
-        put(node, "input, select, button", "disabled", node.hidden);
+        put(node, "input,select,button", "disabled", node.hidden);
       });
       order.forEach(function (i, position) {
         var q = spec.questions[i], node = self.nodes[q.id];
@@ -309,7 +310,7 @@
     /* Every attempt used and the answers no longer at hand (they did not fit in the LMS's
        progress record): the result stands, the form stays shut. */
     close: function () {
-      put(this.form, "input, select, button", "disabled", true);
+      put(this.form, "input,select,button", "disabled", true);
       var best = this.state.best;
       this.result.textContent = USED +
         (best === null ? "" : " Your best score is " + best + "%.");

@@ -20,7 +20,7 @@
   function setUp(list) {
     var video = document.getElementById(list.getAttribute("data-video"));
     if (!video) { return; }
-    var items = Array.prototype.slice.call(list.querySelectorAll(".cp-cue"));
+    var items = [].slice.call(list.querySelectorAll(".cp-cue"));
     var cues = items.map(function (li) {
       var words = li.querySelector(".cp-cue-words");
       return { li: li, start: Number(li.getAttribute("data-start")),
