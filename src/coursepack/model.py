@@ -131,6 +131,12 @@ class Option(Struct, frozen=True):
     feedback: str = ""
 
 
+def written_place(written: tuple[tuple[str, Source], ...], key: str,
+                  otherwise: Source) -> Source:
+    """Where key is written among (key, place) pairs; otherwise when it is not."""
+    return next((at for name, at in written if name == key), otherwise)
+
+
 class Question(Struct, frozen=True):
     id: str
     type: str                 # one of QUESTION_TYPES
@@ -154,7 +160,7 @@ class Question(Struct, frozen=True):
 
     def where(self, key: str) -> Source:
         """Where a YAML question writes key; the question's own place otherwise (GIFT)."""
-        return next((at for name, at in self.written if name == key), self.source)
+        return written_place(self.written, key, self.source)
 
 
 class Quiz(Struct, frozen=True):
@@ -169,7 +175,7 @@ class Quiz(Struct, frozen=True):
 
     def where(self, key: str, otherwise: Source) -> Source:
         """Where the quiz sets key; otherwise, when it does not say (a default)."""
-        return next((at for name, at in self.written if name == key), otherwise)
+        return written_place(self.written, key, otherwise)
 
 
 class Lesson(Struct, frozen=True):
