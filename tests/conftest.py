@@ -109,3 +109,19 @@ def cli():
     def run(*args, **kw):
         return runner.invoke(main, [str(a) for a in args], catch_exceptions=False, **kw)
     return run
+
+
+def cited(text: str) -> list:
+    """The citations a lesson's Markdown holds, as its parse finds them."""
+    from coursepack import citations, commonmark, markdown
+    found = []
+    source = text.encode("utf-8")
+
+    class Finder(commonmark.Writer):
+        def text(self, run, out, in_link):
+            if not in_link:
+                chars, escaped, _ = markdown.run_text(run, source)
+                found.extend(cluster for _, _, cluster in citations.scan(chars, escaped))
+
+    Finder().write(commonmark.events(text))
+    return found

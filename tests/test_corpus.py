@@ -267,7 +267,7 @@ def test_corpus_covers_every_reader_and_is_listed():
 ONLY = {
     "course-yaml/bad-date.yaml": [(4, "yaml-value")],
     "course-yaml/line-separator.yaml": [(12, "bad-value")],
-    "markdown/deep-list.md": [(5, "markdown-too-deep")],
+    "markdown/deep-list.md": [(5, "markdown-too-deep"), (7, "unsafe-link")],
     "references/items-not-mappings.json": [(2, "reference-syntax"), (3, "reference-syntax"),
                                            (4, "reference-syntax")],
     "references/missing-comma.bib": [(2, "reference-syntax")],

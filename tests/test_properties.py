@@ -14,7 +14,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coursepack import citations
+from conftest import cited
+from coursepack import commonmark
 from coursepack.captions import (MAX_LINE, MAX_LINES, _short_words, _span_fits,
                                  _strip_wrapping_quotes, captions_vtt, fits, split_cue,
                                  transcript_text, transcript_vtt)
@@ -24,7 +25,6 @@ from coursepack.load.references import read_references
 from coursepack.load.reftext import key_base, page_range, parse_date, parse_entry, parse_names
 from coursepack.load.transcript import read_transcript
 from coursepack.load.yamlpos import parse_yaml
-from coursepack.markdown import _md
 from coursepack.model import Cue, Transcript
 from coursepack.timecode import clock, parse_time, vtt_time
 
@@ -242,15 +242,6 @@ LOCATOR = st.sampled_from([("", ""), ("p. 4", "page"), ("pp. 4-6", "page"),
 PREFIX = st.sampled_from(["", "see", "e.g.", "compare"])
 
 
-def cited(markdown: str) -> list[citations.Cluster]:
-    found = []
-    for token in _md().parse(markdown):
-        for child in token.children or []:
-            if child.type == "citation":
-                found.append(child.meta["cluster"])
-    return found
-
-
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.tuples(PREFIX, st.booleans(), KEY, LOCATOR), min_size=1, max_size=4))
 def test_bracketed_citations_read_back_as_written(items):
@@ -289,8 +280,7 @@ CITATION_PIECES = st.sampled_from(["[", "]", "@", "-@", "{", "}", ";", ",", "p."
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=80) | st.lists(CITATION_PIECES, max_size=40).map("".join))
 def test_any_markdown_parses_and_renders(text):
-    tokens = _md().parse(text)
-    _md().renderer.render(tokens, _md().options, {})
+    commonmark.Writer().write(commonmark.events(text))
     for cluster in cited(text):
         assert cluster.items and all(item.key for item in cluster.items)
         assert cluster.raw in text
@@ -361,14 +351,14 @@ FRAGMENT_TEXT = st.one_of(
 @settings(max_examples=400)
 @given(FRAGMENT_TEXT, st.booleans())
 def test_plain_quiz_text_renders_as_the_parser_would(text, inline):
-    """Every text the fast path takes (plain text) gives what markdown-it gives, inline and
+    """Every text the fast path takes (plain text) gives what the parser gives, inline and
     as a block; texts with Markdown's marks in them go to the parser."""
     from coursepack import markdown
     if not markdown._PLAIN_TEXT.fullmatch(text):
         return
-    md = markdown._md_fragment()
-    tokens = md.parseInline(text, {}) if inline else md.parse(text, {})
-    parsed = md.renderer.render(tokens, md.options, {}).strip()
+    writer = commonmark.Writer(raw_html=False)
+    parsed = (markdown._inline_html(text, writer, None, None) if inline
+              else writer.write(commonmark.events(text)).strip())
     assert markdown.render_fragment(text, None, None, None, None, None, inline) == parsed
 
 

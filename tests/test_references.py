@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from markdown_it import MarkdownIt
 
-from conftest import EXAMPLE, MINIMAL, REPO, need, write_course
+from conftest import EXAMPLE, MINIMAL, REPO, cited, need, write_course
 from coursepack import citations
 from coursepack.bibliography import tidy
 from coursepack.diagnostics import Report
@@ -255,10 +254,7 @@ def test_broken_yaml_and_unknown_extension(tmp_path):
 # ---- citation syntax -------------------------------------------------------------------
 
 def clusters(text):
-    md = MarkdownIt("commonmark")
-    citations.plugin(md)
-    return [t.meta["cluster"] for t in md.parseInline(text)[0].children
-            if t.type == "citation"]
+    return cited(text)
 
 
 def item(key, locator="", label="", prefix="", suffix="", suppress=False):

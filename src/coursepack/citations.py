@@ -7,8 +7,7 @@
     @bailey2019 says ...          Bailey (2019) says ...
     @bailey2019 [p. 4] says ...   Bailey (2019, p. 4) says ...
 
-A markdown-it inline rule turns each into one `citation` token during the lesson's single
-parse; `resolve` then checks the keys against the course's references, has bibliography.py
+`scan` finds them in the text of each lesson as it is parsed; `resolve` then checks the keys against the course's references, has bibliography.py
 write each citation and reference list, and records what the templates show.
 """
 
@@ -139,20 +138,26 @@ def _in_text(src: str, start: int, end_max: int) -> tuple[Cluster, int] | None:
     return Cluster((item,), True, src[start:pos]), pos
 
 
-def _rule(state, silent: bool) -> bool:
-    ch = state.src[state.pos]
-    if ch not in "[@" or state.linkLevel > 0:
-        return False
-    found = (_bracketed if ch == "[" else _in_text)(state.src, state.pos, state.posMax)
-    if found is None:
-        return False
-    cluster, end = found
-    if not silent:
-        token = state.push("citation", "", 0)
-        token.content = cluster.raw
-        token.meta = {"cluster": cluster}
-    state.pos = end
-    return True
+_CITE_START = lazyre.compile(r"[\[@]")
+
+
+def scan(text: str, escaped: frozenset[int] | set[int] = frozenset()
+         ) -> list[tuple[int, int, Cluster]]:
+    """The citations in a run of a lesson's text (outside links and code): (start, end,
+    cluster) of each, in order. `escaped`: places of characters written escaped (\\@) or as
+    entities, where no citation starts."""
+    found = []
+    pos, end_max = 0, len(text)
+    while (m := _CITE_START.search(text, pos)) is not None:
+        start = m.start()
+        hit = None if start in escaped else \
+            (_bracketed if text[start] == "[" else _in_text)(text, start, end_max)
+        if hit is None:
+            pos = start + 1
+            continue
+        cluster, pos = hit
+        found.append((start, pos, cluster))
+    return found
 
 
 class Cite(Struct):
@@ -179,20 +184,6 @@ class Cite(Struct):
         if "\n" not in before:
             return where.at(where.line, (where.column or 1) + offset)
         return where.at(where.line + before.count("\n"), offset - before.rfind("\n"))
-
-
-def _render(self, tokens, idx, options, env) -> str:
-    """A citation's place in the lesson's HTML: env['cite'](n) marks the lesson's n-th
-    citation, filled in once every lesson is read and the style has run."""
-    token = tokens[idx]
-    mark = env.get("cite")
-    return mark(token.meta["n"]) if mark else str(escape(token.content))
-
-
-def plugin(md) -> None:
-    """Add the citation syntax to a markdown-it parser."""
-    md.inline.ruler.before("link", "citation", _rule)
-    md.add_render_rule("citation", _render)
 
 
 # ---- checks and rendering ----------------------------------------------------------------

@@ -10,14 +10,14 @@ import html
 import os
 import posixpath
 import re
-from functools import lru_cache
+from bisect import bisect_right
 from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from msgspec import Struct, field
 
-from . import citations, sanitize, units
+from . import citations, commonmark, sanitize, units
 from .diagnostics import Report, Source, shorten
 from .languages import new_tab_note
 from .load.files import resolve_inside
@@ -30,37 +30,6 @@ _SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
 IMAGE_TYPES = frozenset({".png", ".jpg", ".jpeg", ".jfif", ".gif", ".webp", ".avif", ".apng",
                          ".svg", ".bmp", ".ico"})
 SHARED_LESSONS = 24      # from this many lessons to parse, a second process parses part
-
-
-@lru_cache(maxsize=1)
-def _md():
-    """The lessons' parser, made on first use (a build from cache needs none)."""
-    from markdown_it import MarkdownIt
-    md = MarkdownIt("commonmark", {"html": True, "typographer": False})
-    # Let every link through to _fix_link, which reports unsafe schemes with their line
-    # instead of leaving the Markdown as silent text.
-    md.validateLink = lambda url: True
-    md.use(citations.plugin)
-    for rule in ("fence", "code_block"):
-        md.add_render_rule(rule, _focusable(md.renderer.rules[rule]))
-    return md
-
-
-def _focusable(render):
-    """A code block's <pre>, reachable with the keyboard: a long line scrolls it sideways,
-    which keyboard users can only do once it has the focus (WCAG 2.1.1)."""
-    def rule(self, tokens, idx, options, env):
-        return render(tokens, idx, options, env).replace("<pre>", '<pre tabindex="0">', 1)
-    return rule
-
-
-@lru_cache(maxsize=1)
-def _md_fragment():
-    """The parser of short texts (quiz prompts, options, feedback): no raw HTML."""
-    from markdown_it import MarkdownIt
-    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
-    md.validateLink = lambda url: True
-    return md
 
 
 class LessonBody(Struct):
@@ -80,23 +49,18 @@ def lesson_anchor(lesson_id: str) -> str:
 
 
 def prepare() -> None:
-    """Make the lessons' parser now (imports and rules: tens of milliseconds)."""
-    _md()
+    """Load the parser now, while a second process may be at work."""
+    import pyromark  # noqa: F401, PLC0415
 
 
 def process_lessons(course: Course, report: Report, cite: bool = True,
-                    meanwhile: Callable[[], object] | None = None,
-                    aside: bool = False) -> dict[str, LessonBody]:
+                    meanwhile: Callable[[], object] | None = None) -> dict[str, LessonBody]:
     """Parse every lesson once; report problems; return the HTML body of each lesson.
     With cite False, citations are checked but not formatted, and unless the results are
     kept for a later build (units.remembering), no HTML is written. meanwhile: as in
     units.run_each.
 
-    Lessons are parsed in a second process from SHARED_LESSONS of them. With aside, while
-    the parser is not made yet, a second process parses them all, however few: making the
-    parser (imports and rules) takes as long as parsing tens of lessons, and a rebuild after
-    an edit may need it for nothing else, so this process does its next steps (meanwhile,
-    which must be worth it) instead."""
+    Lessons are parsed in a second process from SHARED_LESSONS of them."""
     by_path = {lesson.path: lesson for lesson in course.lessons}
     links = units.links(course)
     lessons = course.lessons
@@ -104,10 +68,8 @@ def process_lessons(course: Course, report: Report, cite: bool = True,
     work = [(lesson.path,
              lambda own, lesson=lesson: _process(lesson, course, by_path, own, html))
             for lesson in lessons]
-    aside = aside and not _md.cache_info().currsize
-    made = units.run_each("markdown", work, report, extra=links,
-                          minimum=1 if aside else SHARED_LESSONS, meanwhile=meanwhile,
-                          aside=aside)
+    made = units.run_each("markdown", work, report, extra=links, minimum=SHARED_LESSONS,
+                          meanwhile=meanwhile)
     bodies: dict[str, LessonBody] = {}
     cites: list[citations.Cite] = []
     for lesson, body in zip(lessons, made):
@@ -129,26 +91,6 @@ def process_lessons(course: Course, report: Report, cite: bool = True,
     return bodies
 
 
-def _render_filtered(tokens: list, env: dict) -> str:
-    """The lesson's HTML with its raw HTML through the allow-list. The list has no <img> (raw
-    images could load from anywhere), but the lesson's Markdown images are checked and
-    packaged: they are set aside while the list does its work, then put back."""
-    from markdown_it.token import Token
-    md = _md()
-    images: list[str] = []
-    mark = f"\ue040{os.urandom(8).hex()}:"      # text no author can have written
-    for token in tokens:
-        children = token.children or []
-        for n, child in enumerate(children):
-            if child.type == "image":
-                images.append(md.renderer.renderInline([child], md.options, {}))
-                placeholder = Token("text", "", 0)
-                placeholder.content = f"{mark}{len(images) - 1}\ue040"
-                children[n] = placeholder
-    html = sanitize.clean(md.renderer.render(tokens, md.options, env))
-    return re.sub(re.escape(mark) + "(\\d+)\ue040", lambda m: images[int(m.group(1))], html)
-
-
 # Text in which CommonMark finds nothing to mark up (no emphasis, code, link, HTML, entity,
 # escape or line break; starting with a letter, so no block either): most quiz options and
 # prompts. The parser would give it back as it is, so it is not parsed (the property tests
@@ -160,6 +102,55 @@ _BLOCK_START = re.compile(r"\s*(?:[-+*]\s|\d{1,9}[.)]\s|#{1,6}(?:\s|$)|>|```|~~~
                           r"(?:[-*_]\s*){3,}$)|\s{4}")
 
 
+# What starts a block other than a paragraph on a line of a short text that stays on one
+# line: each is escaped there, so that it reads as the text it is ("1. " stays "1. ")
+_LINE_BLOCK = re.compile(r"^(?:\d{1,9}(?=[.)](?:\s|$))|(?=[-+*](?:\s|$)|#{1,6}(?:\s|$)|[>=<]"
+                         r"|\[[^\]\n]*\]:|```|~~~|(?:[-*_][ \t]*){3,}$))", re.M)
+
+
+def _one_line(text: str) -> str:
+    """A short text with every block start on its lines escaped and indentation removed."""
+    text = re.sub(r"^[ \t]+", "", text, flags=re.M)
+    return _LINE_BLOCK.sub(lambda m: m.group(0) + "\\", text)
+
+
+class _FragmentWriter(commonmark.Writer):
+    """A quiz text: HTML shown as text; links and images checked, reported at `where`."""
+
+    def __init__(self, lesson, course, body, where: Source | None, report: Report | None):
+        super().__init__(raw_html=False)
+        self.lesson, self.course, self.body = lesson, course, body
+        self.where, self.report = where, report
+
+    def link(self, attrs, where) -> str:
+        if self.report is None:
+            return ""
+        by_path = {other.path: other for other in self.course.lessons}
+        return _link(attrs, self.lesson, self.course, by_path, self.where, self.report)
+
+    def image(self, attrs, where) -> str:
+        if self.report is not None:
+            _fix_image(attrs, self.lesson, self.course, self.body, self.where, self.report)
+        return super().image(attrs, where)
+
+
+def _blocks(stream: list) -> list[str]:
+    """The names of a text's outermost blocks."""
+    names, depth = [], 0
+    for event, _ in stream:
+        if type(event) is dict:
+            if "Start" in event:
+                if depth == 0:
+                    value = event["Start"]
+                    names.append(value if isinstance(value, str) else next(iter(value)))
+                depth += 1
+            elif "End" in event:
+                depth -= 1
+        elif depth == 0:
+            names.append(event)          # a thematic break
+    return names
+
+
 def render_fragment(text: str, lesson: Lesson, course: Course, body: LessonBody,
                     where: Source, report: Report, inline: bool = True) -> str:
     """A short Markdown text outside the lesson body (a quiz prompt, an option, feedback):
@@ -167,35 +158,34 @@ def render_fragment(text: str, lesson: Lesson, course: Course, body: LessonBody,
     content, so they can sit in a legend or a label."""
     if _PLAIN_TEXT.fullmatch(text):
         return text.strip() if inline else f"<p>{text.strip()}</p>"
-    md = _md_fragment()
-    if inline and (_BLOCK_START.match(text) or "\n" in text.strip()):
-        blocks = [t.type for t in md.parse(text, {}) if t.level == 0]
-        if blocks != ["paragraph_open", "paragraph_close"]:
+    writer = _FragmentWriter(lesson, course, body, where, report)
+    if not inline:
+        return writer.write(commonmark.events(text)).strip()
+    return _inline_html(text, writer, report, where)
+
+
+def _inline_html(text: str, writer: commonmark.Writer, report: Report | None,
+                 where: Source | None) -> str:
+    text = text.strip()
+    stream = commonmark.events(text)
+    if _blocks(stream) != ["Paragraph"]:
+        if report is not None and (_BLOCK_START.match(text) or "\n" in text):
             report.warning("quiz-text-blocks", "this text is shown on one line, but it has "
                            "paragraphs, a list, a heading, a quote or code blocks, which run "
                            "together there", where,
                            "keep it to one paragraph (inline Markdown is fine); put longer "
                            "material in a lesson before the quiz")
-    tokens = md.parseInline(text, {}) if inline else md.parse(text, {})
-    for token in tokens:
-        leaving = []
-        for n, child in enumerate(token.children or []):
-            if child.type == "link_open":
-                by_path = {other.path: other for other in course.lessons}
-                if _fix_link(child, lesson, course, by_path, where, report):
-                    leaving.append(n)
-            elif child.type == "image":
-                _fix_image(child, lesson, course, body, where, report)
-        if leaving:
-            _to_new_tabs(token.children, leaving, course.language)
-    return md.renderer.render(tokens, md.options, {}).strip()
+        stream = commonmark.events(_one_line(text))
+    html = writer.write(stream).strip()
+    return re.sub(r"</p>\n<p>", "\n", html).removeprefix("<p>").removesuffix("</p>")
 
 
 def plain_text(text: str) -> str:
     """A short Markdown text as plain text, spacing collapsed: what a select list shows."""
     if _PLAIN_TEXT.fullmatch(text):
         return " ".join(text.split())
-    return text_of_html(_md_fragment().renderInline(text))
+    return text_of_html(_inline_html(text, _FragmentWriter(None, None, None, None, None),
+                                     None, None))
 
 
 def text_of_html(fragment: str) -> str:
@@ -205,86 +195,155 @@ def text_of_html(fragment: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]*>", "", fragment)).split())
 
 
-@lru_cache(maxsize=8)
-def _lines(markdown: str) -> tuple[str, ...]:
-    return tuple(markdown.split("\n"))
+class _LessonWriter(commonmark.Writer):
+    """A lesson's HTML, checked as it is written: headings, raw HTML, links, images and
+    citations, each reported where it is written."""
+
+    code_attrs = ' tabindex="0"'   # a long line scrolls sideways: keyboard users need focus
+
+    def __init__(self, lesson: Lesson, course: Course, by_path: dict, body: LessonBody,
+                 report: Report):
+        super().__init__(raw_html=True)
+        self.lesson, self.course, self.by_path = lesson, course, by_path
+        self.body, self.report = body, report
+        self.places = commonmark.Places(lesson.markdown)
+        self.last_level = 1
+        self.images: list[str] = []
+        self.image_mark = f"\ue040{os.urandom(8).hex()}:"      # text no author can write
+        self.too_deep = False
+
+    def source(self, offset: int, column: bool = True) -> Source:
+        line, col = self.places.at(offset)
+        return Source(self.lesson.source.file, self.lesson.body_line + line - 1,
+                      col if column else 1)
+
+    def _spot(self, where: dict, needle: str) -> Source:
+        """Where a link's or an image's address is written, else where it starts."""
+        found = self.places.text(where).find(needle) if needle else -1
+        start = where["start"]
+        if found > 0:
+            start += len(self.places.text(where)[:found].encode("utf-8"))
+        return self.source(start)
+
+    def heading_tag(self, level: int, where: dict) -> str:
+        spot = self.source(where["start"], column=False)
+        if level == 1:
+            self.report.warning("heading-h1", "lesson body uses a level-1 heading", spot,
+                                "the lesson title is the page's h1; start sections at '##'")
+        elif level > self.last_level + 1:
+            self.report.warning("heading-skip", f"heading jumps from level {self.last_level} "
+                                f"to level {level}", spot,
+                                f"use '{'#' * (self.last_level + 1)}' here so screen-reader "
+                                "users can follow the outline")
+        self.last_level = level
+        return "h2" if level == 1 else f"h{level}"
+
+    def html(self, html: str, block: bool, where: dict) -> str:
+        self.body.raw_html = True
+        if not self.course.allow_raw_html:
+            sanitize.check_raw(html, self.source(where["start"], column=not block),
+                               self.report)
+        return html
+
+    def link(self, attrs: dict, where: dict) -> str:
+        spot = self._spot(where, attrs["href"])
+        return _link(attrs, self.lesson, self.course, self.by_path, spot, self.report)
+
+    def image(self, attrs: dict, where: dict) -> str:
+        """Set aside until the raw HTML, if any, has been through the allow-list (which
+        lets no <img> through: raw images could load from anywhere)."""
+        _fix_image(attrs, self.lesson, self.course, self.body,
+                   self._spot(where, attrs["src"]), self.report)
+        self.images.append(super().image(attrs, where))
+        return f"{self.image_mark}{len(self.images) - 1}\ue040"
+
+    def deeper(self, where: dict) -> None:
+        if not self.too_deep:
+            self.too_deep = True
+            self.report.error("markdown-too-deep", "lists and quotes nest more than "
+                              f"{commonmark.MAX_NESTING} levels deep here; what lies deeper "
+                              "is left out", self.source(where["start"], column=False),
+                              "nest lists and block quotes less deeply")
+
+    def text(self, run: list, out: list[str], in_link: bool) -> None:
+        """The run as written, each citation in it marked for its HTML to come."""
+        chars, escaped, pieces = run_text(run, self.places.data) if not in_link else ("", (), ())
+        spans = citations.scan(chars, escaped) if chars else []
+        if not spans:
+            return super().text(run, out, in_link)
+        n = 0                                   # the first span not passed yet
+        for k, (event, where) in enumerate(run):
+            begin = pieces[k][0]
+            end = pieces[k + 1][0] if k + 1 < len(pieces) else len(chars)
+            pos = begin
+            while pos < end:
+                while n < len(spans) and spans[n][1] <= pos:
+                    n += 1
+                if n < len(spans) and spans[n][0] <= pos:        # inside a citation
+                    if spans[n][0] == pos:
+                        self._cite(spans[n], chars, pieces, out)
+                    pos = min(spans[n][1], end)
+                    continue
+                stop = min(spans[n][0], end) if n < len(spans) else end
+                if event == "SoftBreak":
+                    out.append("\n")
+                elif "InlineHtml" in event and (pos, stop) == (begin, end):
+                    out.append(self.html(event["InlineHtml"], False, where))
+                else:
+                    out.append(commonmark.escape(chars[pos:stop]))
+                pos = stop
+
+    def _cite(self, span: tuple, chars: str, pieces: list, out: list[str]) -> None:
+        start, _, cluster = span
+        out.append(f"{self.body.cite_mark}{len(self.body.cites)}\ue040")
+        self.body.cites.append(citations.Cite(self.lesson.id, cluster,
+                                              self.source(_offset(chars, pieces, start))))
 
 
-def _locate(lesson: Lesson, block_map, needle: str) -> Source:
-    """The place of needle inside a block (markdown-it only gives block lines)."""
-    first, last = block_map or (0, 0)
-    lines = _lines(lesson.markdown)   # split once per lesson, not once per token
-    for number in range(first, min(last, len(lines))):
-        column = lines[number].find(needle) if needle else -1
-        if column >= 0:
-            return Source(lesson.source.file, lesson.body_line + number, column + 1)
-    return Source(lesson.source.file, lesson.body_line + first, 1)
+def run_text(run: list, source: bytes) -> tuple[str, set[int], list[tuple[int, int, bool]]]:
+    """A run's characters (inline HTML as written); the places of those written escaped
+    (\\@) or as entities; and its pieces as (place in the text, byte offset in the source,
+    written as it reads)."""
+    parts: list[str] = []
+    escaped: set[int] = set()
+    pieces = []
+    length, covered = 0, -1
+    for event, where in run:
+        piece = "\n" if event == "SoftBreak" else event.get("Text", event.get("InlineHtml"))
+        start, end = where["start"], where["end"]
+        verbatim = end - start == len(piece.encode("utf-8"))
+        if event != "SoftBreak" and "Text" in event:
+            if not verbatim:
+                escaped.update(range(length, length + len(piece)))
+            elif start > 0 and start - 1 > covered and source[start - 1] == 0x5C:   # "\"
+                escaped.add(length)
+        pieces.append((length, start, verbatim))
+        parts.append(piece)
+        length += len(piece)
+        covered = end - 1
+    return "".join(parts), escaped, pieces
 
 
-_CONTAINERS = ("blockquote_open", "list_item_open")   # blocks that hold blocks
+def _offset(text: str, pieces: list[tuple[int, int, bool]], at: int) -> int:
+    """The byte offset in the source of a run's character at `at` (see run_text)."""
+    index = bisect_right([piece[0] for piece in pieces], at) - 1
+    begin, offset, verbatim = pieces[index]
+    return offset + (len(text[begin:at].encode("utf-8")) if verbatim else 0)
 
 
 def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
              report: Report, html: bool = True) -> LessonBody:
-    md = _md()
-    tokens = md.parse(lesson.markdown)
-    limit = md.options["maxNesting"]
-    deep = next((t for t in tokens if t.level >= limit - 1 and t.type in _CONTAINERS), None)
-    if deep is not None:   # markdown-it leaves out whatever lies deeper, without a word
-        report.error("markdown-too-deep", f"lists and quotes nest more than {limit} levels "
-                     "deep here; what lies deeper is left out", _locate(lesson, deep.map, ""),
-                     "nest lists and block quotes less deeply")
     body = LessonBody("")
-    last_level = 1
-    for i, token in enumerate(tokens):
-        if token.type == "heading_open":
-            where = _locate(lesson, token.map, "")
-            level = int(token.tag[1])
-            if level == 1:
-                report.warning("heading-h1", "lesson body uses a level-1 heading", where,
-                               "the lesson title is the page's h1; start sections at '##'")
-            elif level > last_level + 1:
-                report.warning("heading-skip", f"heading jumps from level {last_level} "
-                               f"to level {level}", where,
-                               f"use '{'#' * (last_level + 1)}' here so screen-reader users "
-                               "can follow the outline")
-            last_level = level
-            token.tag = f"h{min(level + 1, 6)}" if level == 1 else token.tag
-            if i + 2 < len(tokens) and tokens[i + 2].type == "heading_close":
-                tokens[i + 2].tag = token.tag
-        if token.type == "html_block":
-            body.raw_html = True
-            if not course.allow_raw_html:
-                sanitize.check_raw(token.content, _locate(lesson, token.map, ""), report)
-        if token.type == "inline" and token.children:
-            leaving = []
-            for n, child in enumerate(token.children):
-                if child.type == "html_inline":
-                    body.raw_html = True
-                    if not course.allow_raw_html:     # (a tag may run over several lines)
-                        sanitize.check_raw(child.content, _locate(
-                            lesson, token.map, child.content.split("\n")[0]), report)
-                if child.type == "link_open":
-                    spot = _locate(lesson, token.map, child.attrGet("href") or "")
-                    if _fix_link(child, lesson, course, by_path, spot, report):
-                        leaving.append(n)
-                elif child.type == "image":
-                    spot = _locate(lesson, token.map, child.attrGet("src") or "")
-                    _fix_image(child, lesson, course, body, spot, report)
-                elif child.type == "citation":
-                    child.meta["n"] = len(body.cites)
-                    body.cites.append(citations.Cite(
-                        lesson.id, child.meta["cluster"],
-                        _locate(lesson, token.map, child.content.split("\n")[0])))
-            if leaving:
-                _to_new_tabs(token.children, leaving, course.language)
     body.cite_mark = f"\ue041{os.urandom(8).hex()}:"     # text no author can have written
-    env = {"cite": lambda n: f"{body.cite_mark}{n}\ue040"}
-    if html:                   # (validate, with no cache to fill, reads no HTML)
-        filtered = body.raw_html and not course.allow_raw_html
-        body.html = (_render_filtered(tokens, env) if filtered
-                     else md.renderer.render(tokens, md.options, env))
-    if lesson.quiz is not None:      # here: the process that parses has the parser made
+    writer = _LessonWriter(lesson, course, by_path, body, report)
+    written = writer.write(commonmark.events(lesson.markdown))
+    if body.raw_html and not course.allow_raw_html:
+        written = sanitize.clean(written)
+    if writer.images:
+        written = re.sub(re.escape(writer.image_mark) + "(\\d+)\ue040",
+                         lambda m: writer.images[int(m.group(1))], written)
+    body.html = written if html else ""          # (validate, with no cache to fill)
+    if lesson.quiz is not None:      # here: the process that parses has the parser loaded
         from .quizzes import draft
         body.quiz_draft = draft(lesson, course, body)
     return body
@@ -300,22 +359,32 @@ def _module_of(course: Course, lesson: Lesson) -> str:
     return next(m.id for m in course.modules if lesson in m.lessons)
 
 
-def _fix_link(token, lesson, course, by_path, where: Source, report: Report) -> bool:
+def _link(attrs: dict, lesson, course, by_path, where: Source, report: Report) -> str:
+    """Check a link and point it into the package. A web page opens in a new tab, and the
+    link says so before it closes (returned): followed in place, it would take the learner
+    out of the course (in an LMS, out of its frame, ending the session)."""
+    if not _fix_link(attrs, lesson, course, by_path, where, report):
+        return ""
+    attrs["target"] = "_blank"
+    return new_tab_note(course.language)
+
+
+def _fix_link(attrs: dict, lesson, course, by_path, where: Source, report: Report) -> bool:
     """Check a link and point it into the package; True for a web page's address."""
-    href = token.attrGet("href") or ""
+    href = attrs.get("href", "")
     parts = urlsplit(href)
     if href.startswith("//"):
         report.error("unsafe-link", f"link '{shorten(href)}' has no scheme", where,
                      "write the full address, starting with https://")
-        token.attrSet("href", "#")
+        attrs["href"] = "#"
         return False
     if parts.scheme:
         if parts.scheme.lower() not in _SAFE_SCHEMES:
             report.error("unsafe-link", f"link uses the '{shorten(parts.scheme)}:' scheme",
                          where, "only http, https, mailto and tel links are allowed")
-            token.attrSet("href", "#")
+            attrs["href"] = "#"
             return False
-        token.attrSet("rel", "noopener")
+        attrs["rel"] = "noopener"
         return parts.scheme.lower() in ("http", "https")
     if href.startswith("#") or not parts.path:
         _check_anchor(parts.fragment, course, where, report)
@@ -325,7 +394,7 @@ def _fix_link(token, lesson, course, by_path, where: Source, report: Report) -> 
     if target is None:
         return False
     if target in by_path:
-        token.attrSet("href", "#" + lesson_anchor(by_path[target].id))
+        attrs["href"] = "#" + lesson_anchor(by_path[target].id)
         if course.sco == "per-module" and _module_of(course, lesson) != \
                 _module_of(course, by_path[target]):
             report.error("link-across-scos", f"link to '{shorten(parts.path)}', a lesson of "
@@ -337,19 +406,6 @@ def _fix_link(token, lesson, course, by_path, where: Source, report: Report) -> 
                      "this course", where,
                      "link to a lesson file listed in course.yaml, or to a web page")
     return False
-
-
-def _to_new_tabs(children: list, opening: list[int], language: str) -> None:
-    """The links opening at these places open a new tab, and say so before they close: a
-    web page followed in place would take the learner out of the course (in an LMS, out of
-    its frame, ending the session)."""
-    from markdown_it.token import Token
-    for n in reversed(opening):
-        children[n].attrSet("target", "_blank")
-        close = next(m for m in range(n + 1, len(children)) if children[m].type == "link_close")
-        note = Token("html_inline", "", 0)
-        note.content = new_tab_note(language)
-        children.insert(close, note)
 
 
 def _check_anchor(fragment: str, course: Course, where: Source, report: Report) -> None:
@@ -365,10 +421,11 @@ def _check_anchor(fragment: str, course: Course, where: Source, report: Report) 
                    "link to a lesson by its file, [text](other.md); headings carry no anchors")
 
 
-def _fix_image(token, lesson, course, body: LessonBody, where: Source, report: Report) -> None:
-    src = token.attrGet("src") or ""
+def _fix_image(attrs: dict, lesson, course, body: LessonBody, where: Source,
+               report: Report) -> None:
+    src = attrs["src"]
     parts = urlsplit(src)
-    alt = "".join(c.content for c in token.children or [])
+    alt = attrs["alt"]
     if not alt.strip():
         report.warning("image-alt", f"image '{shorten(src)}' has no alternative text", where,
                        "describe the image: ![what it shows](path.png)")
@@ -388,4 +445,4 @@ def _fix_image(token, lesson, course, body: LessonBody, where: Source, report: R
         return
     href = asset_href(course, path)
     body.assets.append(Asset(path, href))
-    token.attrSet("src", href)
+    attrs["src"] = href

@@ -115,7 +115,7 @@ def _quota_in(folder: str, v2: bool) -> int | None:
 
 def share(compute: Callable[[T], R], items: Sequence[T], weights: Sequence[float] | None = None,
           minimum: float = 0, meanwhile: Callable[[], object] | None = None,
-          aside: bool = False, ready: bool = False) -> list[R]:
+          ready: bool = False) -> list[R]:
     """[compute(item) for item in items], with a forked child doing part of the work when
     sharing is allowed and the work (sum of weights, one per item by default) is at least
     `minimum`: below it, a fork costs more than it saves. When a child was forked, this
@@ -129,22 +129,19 @@ def share(compute: Callable[[T], R], items: Sequence[T], weights: Sequence[float
     the other's; no lock is taken, so at worst the piece where they meet is computed twice,
     with the same result.
 
-    With aside, the child does every piece, however few, set-up included, and this process
-    only meanwhile(): for work whose set-up (imports, a parser) costs more than the pieces,
-    and which this process may then never need to set up at all. With ready, the pieces need
-    no set-up (their modules are imported), so the child is forked before the first piece,
-    which may be a long one, rather than after it."""
+    With ready, the pieces need no set-up (their modules are imported), so the child is
+    forked before the first piece, which may be a long one, rather than after it."""
     global _child_working
     work = sum(weights) if weights is not None else len(items)
-    if (available() < 2 or _child_working or len(items) < (1 if aside else 3) or work < minimum
+    if (available() < 2 or _child_working or len(items) < 3 or work < minimum
             or not sys.platform.startswith("linux") or threading.active_count() > 1):
         return [compute(item) for item in items]
     import mmap
     import pickle        # here: a build that reuses its last package never needs it
     import struct
-    # Unless aside or ready, the first piece is computed before the fork: whatever it sets
+    # Unless ready, the first piece is computed before the fork: whatever it sets
     # up on first use (imports, parsers) is then set up once, not in both processes.
-    first = 0 if aside or ready else 1
+    first = 0 if ready else 1
     results = [compute(items[0])] if first else []
     count = len(items)
     progress = mmap.mmap(-1, 16)     # shared with the child: [next front piece, child's lowest]
@@ -183,7 +180,7 @@ def share(compute: Callable[[T], R], items: Sequence[T], weights: Sequence[float
         if meanwhile is not None:
             meanwhile()
         front = first
-        while not aside and front < struct.unpack_from("q", progress, 8)[0]:
+        while front < struct.unpack_from("q", progress, 8)[0]:
             struct.pack_into("q", progress, 0, front + 1)
             results.append(compute(items[front]))
             front += 1

@@ -47,10 +47,8 @@ def check(folder: Path, report: Report, for_build: bool = True) -> Checked:
         if for_build:
             videos = _prepare_packaging(course)
 
-    # A build has packaging to prepare meanwhile: the lessons may be parsed aside (see
-    # process_lessons); the quizzes' texts are worked out with them (quizzes.draft).
-    bodies = markdown.process_lessons(course, report, cite=for_build, meanwhile=meanwhile,
-                                      aside=for_build)
+    # The quizzes' texts are worked out with the lessons (quizzes.draft).
+    bodies = markdown.process_lessons(course, report, cite=for_build, meanwhile=meanwhile)
     if not checks:
         check_course()
     report.extend(checks[0])

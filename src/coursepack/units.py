@@ -146,12 +146,11 @@ def run(stage: str, path: Path, report: Report | None, compute: Callable[[Report
 
 def run_each(stage: str, work: list[tuple[Path, Callable[[Report], T]]], report: Report | None,
              extra: str | list[str] = "", minimum: int = 0,
-             meanwhile: Callable[[], object] | None = None, aside: bool = False,
-             ready: bool = False) -> list[T]:
+             meanwhile: Callable[[], object] | None = None, ready: bool = False) -> list[T]:
     """run() for many lessons at once: what is not kept is computed in turn, or shared with a
     second process when there are at least `minimum` lessons to compute (parallel.share,
-    which calls meanwhile() while that process works; with aside, it does them all; with
-    ready, it is forked before the first lesson).
+    which calls meanwhile() while that process works; with ready, it is forked before the
+    first lesson).
     `extra` goes into every result's key; a list gives one per lesson."""
     from . import parallel
     report = Report() if report is None else report
@@ -167,7 +166,7 @@ def run_each(stage: str, work: list[tuple[Path, Callable[[Report], T]]], report:
         return work[n][1](own), own.items
 
     made = dict(zip(todo, parallel.share(compute, todo, minimum=minimum, meanwhile=meanwhile,
-                                         aside=aside, ready=ready)))
+                                         ready=ready)))
     values = []
     for n, (key, kept) in enumerate(found):
         value, diagnostics = kept if kept is not None else made[n]

@@ -1,0 +1,84 @@
+"""Lesson Markdown: the HTML written from the parser's events, and the places reported."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from conftest import MINIMAL, cited, write_course
+from coursepack.commonmark import MAX_NESTING, Writer, events, normalize_link
+
+
+def html(text: str, raw_html: bool = True) -> str:
+    return Writer(raw_html).write(events(text))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("- a\n- b\n", "<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n"),
+    ("1. a\n\n   b\n2. c\n", "<ol>\n<li>\n<p>a</p>\n<p>b</p>\n</li>\n<li>\n<p>c</p>\n</li>\n</ol>\n"),
+    ("3) x\n", '<ol start="3">\n<li>x</li>\n</ol>\n'),
+    ("- *a*\n  > q\n", "<ul>\n<li><em>a</em>\n<blockquote>\n<p>q</p>\n</blockquote>\n</li>\n</ul>\n"),
+    ("- a\n  ```\n  x\n  ```\n", "<ul>\n<li>a<pre><code>x\n</code></pre>\n</li>\n</ul>\n"),
+    ("-\n", "<ul>\n<li></li>\n</ul>\n"),
+    (">\n", "<blockquote></blockquote>\n"),
+    ("```py {x}\n<b>\n```\n", '<pre><code class="language-py">&lt;b&gt;\n</code></pre>\n'),
+    ("```a\\_b&amp;c\nx\n```\n", '<pre><code class="language-a_b&amp;c">x\n</code></pre>\n'),
+    ("    code\n", "<pre><code>code\n</code></pre>\n"),
+    ("a  \nb\\\nc\n", "<p>a<br />\nb<br />\nc</p>\n"),
+    ("<me@x.org> <http://ä.com/ü>\n",
+     '<p><a href="mailto:me@x.org">me@x.org</a> '
+     '<a href="http://xn--4ca.com/%C3%BC">http://ä.com/ü</a></p>\n'),
+    ('[a](<b c> "t&amp;")\n', '<p><a href="b%20c" title="t&amp;">a</a></p>\n'),
+    ("![a `c` *e* ![i](j)](k)\n", '<p><img src="k" alt="a c e i" /></p>\n'),
+    ("&copy; &amp; \\* a\x00b\n", "<p>© &amp; * a\ufffdb</p>\n"),
+    ("  <div>\n*x*\n</div>\n", "  <div>\n*x*\n</div>\n"),
+    ("Setext\n===\n\n***\n", "<h1>Setext</h1>\n<hr />\n"),
+    ("[x][y]\n\n[y]: /u\n", '<p><a href="/u">x</a></p>\n'),
+])
+def test_html_is_laid_out_as_commonmark_examples_are(text, expected):
+    assert html(text) == expected
+
+
+def test_without_raw_html_html_is_shown_as_text():
+    assert html("a <b>x</b>\n\n<div>y</div>\n", raw_html=False) == \
+        "<p>a &lt;b&gt;x&lt;/b&gt;</p>\n&lt;div&gt;y&lt;/div&gt;\n"
+
+
+def test_links_keep_their_escapes_and_encode_the_rest():
+    assert normalize_link("a b%20c%zz[1]") == "a%20b%20c%25zz%5B1%5D"
+    assert normalize_link("https://例え.jp/パス?q=1#x") == \
+        "https://xn--r8jz45g.jp/%E3%83%91%E3%82%B9?q=1#x"
+
+
+def test_nesting_beyond_the_limit_is_left_out_and_heard_once():
+    heard = []
+
+    class Listening(Writer):
+        def deeper(self, where):
+            heard.append(where["start"])
+
+    started = time.perf_counter()
+    out = Listening().write(events(">" * 100_000 + " deep\n\nafter\n"))
+    assert time.perf_counter() - started < 10          # linear: a fraction of a second
+    assert len(heard) == 1 and "deep" not in out and out.endswith("<p>after</p>\n")
+    assert out.count("<blockquote>") == MAX_NESTING       # the last one left empty
+
+
+def test_citations_are_found_where_the_text_has_them():
+    found = cited("See [@a; @b, p. 4] and\n@c [chap. 2] but not \\@d, &#64;e, a@f.org,\n"
+                  "`@g` or [@h](link) here; [@j<x>k] is one key.\n")
+    assert [[item.key for item in c.items] for c in found] == [["a", "b"], ["c"], ["j<x>k"]]
+    assert found[1].in_text and found[1].items[0].label == "chapter"
+    assert cited("[see\n@a, p. 4]\n")[0].items[0].prefix == "see"
+
+
+def test_diagnostics_point_at_what_is_written(tmp_path, cli):
+    lesson = ("---\ntitle: Places\n---\nIntro é [go](javascript:alert(1)) and\n"
+              "> quoted ![](pic.png) [@nokey] <script>x</script>\n\n# Top\n")
+    course = write_course(tmp_path / "c", MINIMAL | {"lessons/one.md": lesson})
+    out = cli("validate", course, "--format", "json")
+    got = {(d["code"], d["line"], d["column"]) for d in json.loads(out.output)["diagnostics"]}
+    assert {("unsafe-link", 4, 14), ("image-alt", 5, 14), ("unknown-citation", 5, 24),
+            ("raw-html-removed", 5, 32), ("heading-h1", 7, 1)} <= got, got
