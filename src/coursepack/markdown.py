@@ -195,6 +195,9 @@ def text_of_html(fragment: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]*>", "", fragment)).split())
 
 
+_MAY_CITE = re.compile(r"[\[@]")
+
+
 class _LessonWriter(commonmark.Writer):
     """A lesson's HTML, checked as it is written: headings, raw HTML, links, images and
     citations, each reported where it is written."""
@@ -267,8 +270,11 @@ class _LessonWriter(commonmark.Writer):
 
     def text(self, run: list, out: list[str], in_link: bool) -> None:
         """The run as written, each citation in it marked for its HTML to come."""
-        chars, escaped, pieces = run_text(run, self.places.data) if not in_link else ("", (), ())
-        spans = citations.scan(chars, escaped) if chars else []
+        if in_link or not any(event != "SoftBreak" and _MAY_CITE.search(
+                event.get("Text", event.get("InlineHtml", ""))) for event, _ in run):
+            return super().text(run, out, in_link)
+        chars, escaped, pieces = run_text(run, self.places.data)
+        spans = citations.scan(chars, escaped)
         if not spans:
             return super().text(run, out, in_link)
         n = 0                                   # the first span not passed yet
