@@ -133,6 +133,11 @@ class _FragmentWriter(commonmark.Writer):
             _fix_image(attrs, self.lesson, self.course, self.body, self.where, self.report)
         return super().image(attrs, where)
 
+    def html(self, html: str, block: bool, where: dict) -> str:
+        """HTML shown as text: a block of it, as a paragraph."""
+        text = commonmark.escape(html)
+        return f"<p>{text.strip()}</p>\n" if block else text
+
 
 def _blocks(stream: list) -> list[str]:
     """The names of a text's outermost blocks."""
