@@ -113,15 +113,15 @@ def cli():
 
 def cited(text: str) -> list:
     """The citations a lesson's Markdown holds, as its parse finds them."""
-    from coursepack import citations, commonmark, markdown
+    from coursepack import commonmark, markdown
     found = []
     source = text.encode("utf-8")
 
     class Finder(commonmark.Writer):
         def text(self, run, out, in_link):
             if not in_link:
-                chars, escaped, _ = markdown.run_text(run, source)
-                found.extend(cluster for _, _, cluster in citations.scan(chars, escaped))
+                found.extend(cluster for _, _, cluster in
+                             markdown.find_citations(run, source)[2])
 
     Finder().write(commonmark.events(text))
     return found

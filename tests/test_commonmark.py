@@ -74,6 +74,12 @@ def test_citations_are_found_where_the_text_has_them():
     assert cited("[see\n@a, p. 4]\n")[0].items[0].prefix == "see"
 
 
+def test_a_citation_wins_over_emphasis_it_holds_whole():
+    found = cited("[@_a; @b_] and [@_c_], but *[@d* e] and _[@f]_.\n")
+    assert [[item.key for item in c.items] for c in found] == [["_a", "b_"], ["_c_"], ["f"]]
+    assert html("*[@d* e] _x_\n") == "<p><em>[@d</em> e] <em>x</em></p>\n"
+
+
 def test_diagnostics_point_at_what_is_written(tmp_path, cli):
     lesson = ("---\ntitle: Places\n---\nIntro é [go](javascript:alert(1)) and\n"
               "> quoted ![](pic.png) [@nokey] <script>x</script>\n\n# Top\n")

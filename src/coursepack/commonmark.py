@@ -15,7 +15,10 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 MAX_NESTING = 20
 _CONTAINERS = {"BlockQuote": "blockquote", "Item": "li"}
-_INLINE_ELEMENTS = ("Emphasis", "Strong", "Link")
+_INLINE_ELEMENTS = ("Link",)
+# emphasis is written with the text around it (a run), so that a citation key may hold "_"
+_EMPHASIS = {("Start", "Emphasis"): "<em>", ("End", "Emphasis"): "</em>",
+             ("Start", "Strong"): "<strong>", ("End", "Strong"): "</strong>"}
 _URL_CHAR = re.compile(r"%[0-9A-Fa-f]{2}|[^A-Za-z0-9;/?:@&=+$,\-_.!~*'()#]")
 
 
@@ -115,14 +118,20 @@ class Writer:
         return f"<img{_attrs(attrs)} />"
 
     def text(self, run: list, out: list[str], in_link: bool) -> None:
-        """A run of text, soft line breaks and inline HTML."""
+        """A run of text, soft line breaks, inline HTML and emphasis."""
         for event, where in run:
-            if event == "SoftBreak":
-                out.append("\n")
-            elif "Text" in event:
-                out.append(escape(event["Text"]))
-            else:
-                out.append(self.html(event["InlineHtml"], False, where))
+            out.append(self.piece(event, where))
+
+    def piece(self, event, where: dict) -> str:
+        """The HTML of one event of a run."""
+        if event == "SoftBreak":
+            return "\n"
+        kind, value = next(iter(event.items()))
+        if kind == "Text":
+            return escape(value)
+        if kind == "InlineHtml":
+            return self.html(value, False, where)
+        return _EMPHASIS[kind, value]
 
     def html(self, html: str, block: bool, where: dict) -> str:
         return html if self.raw_html else escape(html)
@@ -143,8 +152,9 @@ class Writer:
         while i < count:
             event, where = stream[i]
             i += 1
-            if event == "SoftBreak" or (type(event) is dict and
-                                        ("Text" in event or "InlineHtml" in event)):
+            if event == "SoftBreak" or (type(event) is dict and (
+                    "Text" in event or "InlineHtml" in event or
+                    event.get("Start", event.get("End")) in ("Emphasis", "Strong"))):
                 run.append((event, where))
                 continue
             if run:
@@ -178,10 +188,6 @@ class Writer:
                 if name == "Paragraph":
                     out.append("<p>")
                     closers.append("</p>\n")
-                elif name in ("Emphasis", "Strong"):
-                    tag = "em" if name == "Emphasis" else "strong"
-                    out.append(f"<{tag}>")
-                    closers.append(f"</{tag}>")
                 elif name == "Link":
                     info = value["Link"]
                     url = info["dest_url"]

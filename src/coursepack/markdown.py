@@ -278,8 +278,7 @@ class _LessonWriter(commonmark.Writer):
         if in_link or not any(event != "SoftBreak" and _MAY_CITE.search(
                 event.get("Text", event.get("InlineHtml", ""))) for event, _ in run):
             return super().text(run, out, in_link)
-        chars, escaped, pieces = run_text(run, self.places.data)
-        spans = citations.scan(chars, escaped)
+        chars, pieces, spans = find_citations(run, self.places.data)
         if not spans:
             return super().text(run, out, in_link)
         n = 0                                   # the first span not passed yet
@@ -296,11 +295,9 @@ class _LessonWriter(commonmark.Writer):
                     pos = min(spans[n][1], end)
                     continue
                 stop = min(spans[n][0], end) if n < len(spans) else end
-                if event == "SoftBreak":
-                    out.append("\n")
-                elif "InlineHtml" in event and (pos, stop) == (begin, end):
-                    out.append(self.html(event["InlineHtml"], False, where))
-                else:
+                if (pos, stop) == (begin, end) or event == "SoftBreak":
+                    out.append(self.piece(event, where))
+                else:                        # text, or HTML that a citation cuts
                     out.append(commonmark.escape(chars[pos:stop]))
                 pos = stop
 
@@ -311,8 +308,16 @@ class _LessonWriter(commonmark.Writer):
                                               self.source(_offset(chars, pieces, start))))
 
 
+def find_citations(run: list, source: bytes) -> tuple[str, list, list]:
+    """A run's text (see run_text), its pieces, and the citations in it as citations.scan
+    gives them: each holding whole emphasis only, so the HTML around it stays whole."""
+    chars, escaped, pieces = run_text(run, source)
+    spans = [span for span in citations.scan(chars, escaped) if _balanced(run, pieces, span)]
+    return chars, pieces, spans
+
+
 def run_text(run: list, source: bytes) -> tuple[str, set[int], list[tuple[int, int, bool]]]:
-    """A run's characters (inline HTML as written); the places of those written escaped
+    """A run's characters (inline HTML and emphasis marks as written); the places of those written escaped
     (\\@) or as entities; and its pieces as (place in the text, byte offset in the source,
     written as it reads)."""
     parts: list[str] = []
@@ -320,8 +325,15 @@ def run_text(run: list, source: bytes) -> tuple[str, set[int], list[tuple[int, i
     pieces = []
     length, covered = 0, -1
     for event, where in run:
-        piece = "\n" if event == "SoftBreak" else event.get("Text", event.get("InlineHtml"))
         start, end = where["start"], where["end"]
+        if event == "SoftBreak":
+            piece = "\n"
+        elif "Text" in event or "InlineHtml" in event:
+            piece = event.get("Text", event.get("InlineHtml"))
+        else:                                  # emphasis: its marks, as written
+            width = 1 if "Emphasis" in event.values() else 2
+            start, end = (start, start + width) if "Start" in event else (end - width, end)
+            piece = source[start:end].decode("utf-8", "replace")
         verbatim = end - start == len(piece.encode("utf-8"))
         if event != "SoftBreak" and "Text" in event:
             if not verbatim:
@@ -333,6 +345,18 @@ def run_text(run: list, source: bytes) -> tuple[str, set[int], list[tuple[int, i
         length += len(piece)
         covered = end - 1
     return "".join(parts), escaped, pieces
+
+
+def _balanced(run: list, pieces: list, span: tuple) -> bool:
+    """Whether a citation's text holds whole emphasis only (both its marks, or neither)."""
+    depth = 0
+    for (event, _), (at, _, _) in zip(run, pieces):
+        if span[0] <= at < span[1] and event != "SoftBreak" and \
+                ("Start" in event or "End" in event):
+            depth += 1 if "Start" in event else -1
+            if depth < 0:
+                return False
+    return depth == 0
 
 
 def _offset(text: str, pieces: list[tuple[int, int, bool]], at: int) -> int:
