@@ -288,6 +288,29 @@ def test_any_markdown_parses_and_renders(text):
 
 # ---- YAML with positions ------------------------------------------------------------------------
 
+NESTED = st.recursive(st.sampled_from(["x", 1, "a: b", "- c", None]),
+                      lambda inner: st.lists(inner, min_size=1, max_size=2) |
+                      st.dictionaries(st.sampled_from(["k", "key: x", "- y"]), inner,
+                                      min_size=1, max_size=2), max_leaves=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(NESTED, st.sampled_from([False, True, None]), st.sampled_from([2, 4]))
+def test_the_yaml_depth_bound_is_never_below_the_depth(data, flow, indent):
+    """Texts whose bound is low enough skip the parse that finds too-deep nesting."""
+    import yaml
+
+    from coursepack.load.yamlpos import _depth_bound
+    text = yaml.safe_dump(data, default_flow_style=flow, indent=indent)
+    depth = deepest = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+    assert _depth_bound(text) >= deepest
+
 YAML_PIECES = st.sampled_from([
     "a", "b", ": ", ":", "- ", "-", "[", "]", "{", "}", ",", "&x ", "*x", "!!int ", "!!str ",
     "!!timestamp ", "<<: ", "? ", "'", '"', "\\u", "#", "\n", "  ", "\t", "\r", "\u2028",

@@ -81,7 +81,7 @@ def parse_yaml(text: str, source: Source, report: Report, line_offset: int = 0) 
     doc = YamlDoc(None, source)
     place = _placer(text, source, line_offset)
     try:
-        deep = _too_deep(text)
+        deep = _too_deep(text) if _depth_bound(text) > MAX_DEPTH else None
         if deep is not None:
             report.error("yaml-too-deep", f"YAML nesting is deeper than {MAX_DEPTH} levels",
                          place(deep), f"keep nesting under {MAX_DEPTH} levels")
@@ -197,6 +197,21 @@ def _placer(text: str, source: Source, line_offset: int):
             line, column = last, end
         return source.at(line + 1 + line_offset, column + 1)
     return place
+
+
+def _depth_bound(text: str) -> int:
+    """A bound on the text's nesting depth, read from the text alone, so that most texts
+    skip _too_deep: a block collection nested in another is indented further, or opened by an
+    indicator ('- ', '? ', ': ') on the same line (a sequence may sit at its key's
+    indentation: hence twice the count), and a flow collection opens with a bracket."""
+    deepest = 0
+    for line in text.split("\n"):
+        content = line.lstrip(" ")
+        width = len(line) - len(content) + content.count("- ") + content.count("? ") + \
+            content.count(":")
+        if width > deepest:
+            deepest = width
+    return 2 * deepest + 2 + text.count("[") + text.count("{")
 
 
 _OPEN = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
