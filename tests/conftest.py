@@ -121,7 +121,7 @@ def cited(text: str) -> list:
         def text(self, run, out, in_link):
             if not in_link:
                 found.extend(cluster for _, _, cluster in
-                             markdown.find_citations(run, source)[2])
+                             markdown.find_citations(run, source).spans)
 
     Finder().write(commonmark.events(text))
     return found

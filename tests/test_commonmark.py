@@ -46,6 +46,15 @@ def test_without_raw_html_html_is_shown_as_text():
         "<p>a &lt;b&gt;x&lt;/b&gt;</p>\n&lt;div&gt;y&lt;/div&gt;\n"
 
 
+def test_quiz_text_that_starts_with_a_tag_is_still_markdown():
+    from coursepack.diagnostics import Report, Source
+    from coursepack.markdown import render_fragment
+    shown = render_fragment("<details>open</details> then *emph*\n\n<p>b</p> `c`", None, None,
+                            None, Source("q.yaml", 1, 1), Report(), inline=False)
+    assert shown == ("<p>&lt;details&gt;open&lt;/details&gt; then <em>emph</em></p>\n"
+                     "<p>&lt;p&gt;b&lt;/p&gt; <code>c</code></p>")
+
+
 def test_links_keep_their_escapes_and_encode_the_rest():
     assert normalize_link("a b%20c%zz[1]") == "a%20b%20c%25zz%5B1%5D"
     assert normalize_link("https://例え.jp/パス?q=1#x") == \
@@ -63,7 +72,14 @@ def test_nesting_beyond_the_limit_is_left_out_and_heard_once():
     out = Listening().write(events(">" * 100_000 + " deep\n\nafter\n"))
     assert time.perf_counter() - started < 10          # linear: a fraction of a second
     assert len(heard) == 1 and "deep" not in out and out.endswith("<p>after</p>\n")
-    assert out.count("<blockquote>") == MAX_NESTING       # the last one left empty
+    assert out.count("<blockquote>") == MAX_NESTING + 1   # the last one left empty
+    heard.clear()
+    lists = "".join("  " * n + "- x\n" for n in range(MAX_NESTING))
+    assert Listening().write(events(lists)).count("<ul>") == MAX_NESTING and not heard
+    quotes = "> " * MAX_NESTING + "x\n"
+    assert Listening().write(events(quotes)).count("<blockquote>") == MAX_NESTING and not heard
+    Listening().write(events("> " * MAX_NESTING + "- x\n"))
+    assert len(heard) == 1
 
 
 def test_citations_are_found_where_the_text_has_them():
@@ -74,6 +90,24 @@ def test_citations_are_found_where_the_text_has_them():
     assert cited("[see\n@a, p. 4]\n")[0].items[0].prefix == "see"
 
 
+def test_no_citation_starts_in_html_or_at_what_is_written_escaped():
+    text = ('Follow <a href="https://x.social/@jane">Jane</a>, <span title="[@b]">x</span> '
+            '<!-- [@c] --> [\\@d] [see \\@e] <kbd>k</kbd> @f')
+    assert [[i.key for i in c.items] for c in cited(text + "\n")] == [["f"]]
+
+
+def test_citations_hold_hard_breaks_and_are_not_links_before_an_escaped_bracket():
+    found = cited("[@a, p.  \n4] and [see\\\n@b] and [@c]\\[1\\]\n")
+    assert [(c.items[0].key, c.items[0].locator, c.in_text) for c in found] == \
+        [("a", "4", False), ("b", "", False), ("c", "", False)]
+
+
+def test_many_citations_in_one_paragraph_take_linear_time():
+    started = time.perf_counter()
+    assert len(cited("[@a] *b* " * 20_000 + "\n")) == 20_000
+    assert time.perf_counter() - started < 20          # quadratic: minutes
+
+
 def test_a_citation_wins_over_emphasis_it_holds_whole():
     found = cited("[@_a; @b_] and [@_c_], but *[@d* e] and _[@f]_.\n")
     assert [[item.key for item in c.items] for c in found] == [["_a", "b_"], ["_c_"], ["f"]]
@@ -82,9 +116,11 @@ def test_a_citation_wins_over_emphasis_it_holds_whole():
 
 def test_diagnostics_point_at_what_is_written(tmp_path, cli):
     lesson = ("---\ntitle: Places\n---\nIntro é [go](javascript:alert(1)) and\n"
-              "> quoted ![](pic.png) [@nokey] <script>x</script>\n\n# Top\n")
+              "> quoted ![](pic.png) [@nokey] <script>x</script>\n\n# Top\n\n"
+              "> quote [@k1;\n>   more @k2]\n")
     course = write_course(tmp_path / "c", MINIMAL | {"lessons/one.md": lesson})
     out = cli("validate", course, "--format", "json")
     got = {(d["code"], d["line"], d["column"]) for d in json.loads(out.output)["diagnostics"]}
     assert {("unsafe-link", 4, 14), ("image-alt", 5, 14), ("unknown-citation", 5, 24),
-            ("raw-html-removed", 5, 32), ("heading-h1", 7, 1)} <= got, got
+            ("raw-html-removed", 5, 32), ("heading-h1", 7, 1), ("unknown-citation", 9, 10),
+            ("unknown-citation", 10, 10)} <= got, got

@@ -107,22 +107,24 @@ def _split_locator(rest: str) -> tuple[str, str, str]:
     return "", "", body.strip()
 
 
-def _bracketed(src: str, start: int, end_max: int) -> tuple[Cluster, int] | None:
+def _bracketed(src: str, start: int, end_max: int, escaped) -> tuple[Cluster, int] | None:
     end = src.find("]", start + 1, end_max)
     if end < 0 or "[" in src[start + 1:end] or "@" not in src[start + 1:end]:
         return None
-    if end + 1 < end_max and src[end + 1] in "([":
+    if end + 1 < end_max and src[end + 1] in "([" and end + 1 not in escaped:
         return None          # [text](url) or [text][ref]: a link
     items = []
+    at = start + 1
     for part in src[start + 1:end].split(";"):
         item = _parse_item(part)
-        if item is None:
+        if item is None or at + part.find("@") in escaped:     # \@: a written "@"
             return None
         items.append(item)
+        at += len(part) + 1
     return Cluster(tuple(items), False, src[start:end + 1]), end + 1
 
 
-def _in_text(src: str, start: int, end_max: int) -> tuple[Cluster, int] | None:
+def _in_text(src: str, start: int, end_max: int, escaped) -> tuple[Cluster, int] | None:
     if start > 0 and (src[start - 1].isalnum() or src[start - 1] in "._-+@"):
         return None
     m = _INTEXT.match(src, start, end_max)
@@ -131,7 +133,8 @@ def _in_text(src: str, start: int, end_max: int) -> tuple[Cluster, int] | None:
     pos = m.end()
     locator = label = suffix = ""
     after = re.match(r" ?\[([^\[\]@]*)\]", src[pos:end_max])
-    if after and not src[pos + after.end():pos + after.end() + 1] in ("(", "["):
+    if after and not (src[pos + after.end():pos + after.end() + 1] in ("(", "[")
+                      and pos + after.end() not in escaped):
         locator, label, suffix = _split_locator(after.group(1))
         pos += after.end()
     item = CiteItem(_key(m), locator, label, "", suffix, False)
@@ -151,7 +154,7 @@ def scan(text: str, escaped: frozenset[int] | set[int] = frozenset()
     while (m := _CITE_START.search(text, pos)) is not None:
         start = m.start()
         hit = None if start in escaped else \
-            (_bracketed if text[start] == "[" else _in_text)(text, start, end_max)
+            (_bracketed if text[start] == "[" else _in_text)(text, start, end_max, escaped)
         if hit is None:
             pos = start + 1
             continue
@@ -166,13 +169,16 @@ class Cite(Struct):
     cluster: Cluster
     where: Source
     html: Markup | None = None
+    keys: tuple[Source, ...] = ()          # where each item's "@" is written, when known
 
     def shown(self) -> str:
         return str(self.html) if self.html is not None else str(escape(self.cluster.raw))
 
     def key_place(self, n: int) -> Source:
-        """Where the n-th item's '@key' is written: the cluster's place, moved along its text
-        (one item per ';' inside brackets)."""
+        """Where the n-th item's '@key' is written: as the parse found it, or the cluster's
+        place moved along its text (one item per ';' inside brackets)."""
+        if n < len(self.keys):
+            return self.keys[n]
         raw, where = self.cluster.raw, self.where
         offset = raw.find("@")
         if raw.startswith("["):

@@ -4,18 +4,19 @@ written.
 
 The parser gives a stream of events, each with its place in the source (UTF-8 byte
 offsets); Writer walks it once, without recursion, so no nesting depth can exhaust the
-stack. Lists and quotes nested deeper than MAX_NESTING are left out (and reported).
+stack. Lists and quotes nested more than MAX_NESTING deep are left out (and reported).
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from urllib.parse import quote, urlsplit, urlunsplit
 
-MAX_NESTING = 20
+MAX_NESTING = 20     # lists and quotes inside one another
 _CONTAINERS = {"BlockQuote": "blockquote", "Item": "li"}
 _INLINE_ELEMENTS = ("Link",)
+_BREAKS = ("SoftBreak", "HardBreak")
 # emphasis is written with the text around it (a run), so that a citation key may hold "_"
 _EMPHASIS = {("Start", "Emphasis"): "<em>", ("End", "Emphasis"): "</em>",
              ("Start", "Strong"): "<strong>", ("End", "Strong"): "</strong>"}
@@ -71,11 +72,19 @@ class Places:
     def __init__(self, text: str):
         self.data = text.encode("utf-8")
         self.starts = [0] + [m.end() for m in re.finditer(b"\n", self.data)]
+        self._chars: dict[int, list[int] | None] = {}   # per line: where its characters start
 
     def at(self, offset: int) -> tuple[int, int]:
         line = bisect_right(self.starts, offset) - 1
         start = self.starts[line]
-        return line + 1, len(self.data[start:offset].decode("utf-8", "replace")) + 1
+        if line not in self._chars:
+            end = self.starts[line + 1] if line + 1 < len(self.starts) else len(self.data)
+            text = self.data[start:end]
+            self._chars[line] = None if text.isascii() else \
+                [i for i, byte in enumerate(text) if byte & 0xC0 != 0x80]
+        chars = self._chars[line]
+        return line + 1, (offset - start if chars is None else
+                          bisect_left(chars, offset - start)) + 1
 
     def text(self, where: dict) -> str:
         """The source text at an event's place."""
@@ -96,8 +105,8 @@ def _inline_next(event) -> bool:
 
 class Writer:
     """HTML of a parsed text. Subclasses change headings, links,
-    images, text and raw HTML through the hooks; `deeper` hears of a list item or a quote
-    nested more than MAX_NESTING deep, whose content is then left out."""
+    images, text and raw HTML through the hooks; `deeper` hears of a list or a quote nested
+    more than MAX_NESTING deep, whose content is then left out."""
 
     code_attrs = ""             # attributes of every <pre>
 
@@ -126,6 +135,8 @@ class Writer:
         """The HTML of one event of a run."""
         if event == "SoftBreak":
             return "\n"
+        if event == "HardBreak":
+            return "<br />\n"
         kind, value = next(iter(event.items()))
         if kind == "Text":
             return escape(value)
@@ -144,7 +155,7 @@ class Writer:
     def write(self, stream: list) -> str:
         out: list[str] = []
         closers: list[str] = []      # what each open element's End writes
-        levels = 0                   # open lists, items and quotes
+        levels = 0                   # open lists and quotes
         run: list = []               # text waiting to be written
         links = 0                    # open links
         tight_text = False           # a tight item's text was just written: a block after
@@ -152,7 +163,7 @@ class Writer:
         while i < count:
             event, where = stream[i]
             i += 1
-            if event == "SoftBreak" or (type(event) is dict and (
+            if event in _BREAKS or (type(event) is dict and (
                     "Text" in event or "InlineHtml" in event or
                     event.get("Start", event.get("End")) in ("Emphasis", "Strong"))):
                 run.append((event, where))
@@ -162,10 +173,7 @@ class Writer:
                 run = []
                 tight_text = closers[-1:] == ["</li>\n"]
             if type(event) is str:
-                if event == "HardBreak":
-                    out.append("<br />\n")
-                    tight_text = closers[-1:] == ["</li>\n"]
-                elif event == "Rule":
+                if event == "Rule":
                     out.append("\n<hr />\n" if tight_text else "<hr />\n")
                     tight_text = False
                 continue
@@ -177,7 +185,7 @@ class Writer:
                 name = value if isinstance(value, str) else next(iter(value))
                 if name == "Link":
                     links -= 1
-                elif name in ("List", "Item", "BlockQuote"):
+                elif name in ("List", "BlockQuote"):
                     levels -= 1
                 out.append(closers.pop())
                 tight_text = name in _INLINE_ELEMENTS and closers[-1:] == ["</li>\n"]
@@ -207,6 +215,12 @@ class Writer:
                     tag = self.heading_tag(int(value["Heading"]["level"][1]), where)
                     out.append(f"{lf}<{tag}>")
                     closers.append(f"</{tag}>\n")
+                elif name in ("List", "BlockQuote") and levels >= MAX_NESTING:
+                    self.deeper(where)
+                    tag = "blockquote" if name == "BlockQuote" else \
+                        "ul" if value["List"] is None else "ol"
+                    out.append(f"{lf}<{tag}></{tag}>\n")
+                    i = _skip(stream, i)
                 elif name == "List":
                     start = value["List"]
                     tag = "ul" if start is None else "ol"
@@ -216,11 +230,6 @@ class Writer:
                     levels += 1
                 elif name in _CONTAINERS:
                     tag = _CONTAINERS[name]
-                    if levels >= MAX_NESTING - 1:
-                        self.deeper(where)
-                        out.append(f"{lf}<{tag}></{tag}>\n")
-                        i = _skip(stream, i)
-                        continue
                     following = stream[i][0] if i < count else None
                     empty = following is not None and type(following) is dict and \
                         "End" in following
@@ -228,7 +237,7 @@ class Writer:
                              _inline_next(following)) or empty
                     out.append(f"{lf}<{tag}>" if opens else f"{lf}<{tag}>\n")
                     closers.append(f"</{tag}>\n")
-                    levels += 1
+                    levels += tag == "blockquote"
                 elif name == "CodeBlock":
                     block = value["CodeBlock"]
                     info = block.get("Fenced", "").strip() if isinstance(block, dict) else ""

@@ -10,7 +10,7 @@ import html
 import os
 import posixpath
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
@@ -134,9 +134,12 @@ class _FragmentWriter(commonmark.Writer):
         return super().image(attrs, where)
 
     def html(self, html: str, block: bool, where: dict) -> str:
-        """HTML shown as text: a block of it, as a paragraph."""
-        text = commonmark.escape(html)
-        return f"<p>{text.strip()}</p>\n" if block else text
+        """HTML shown as text. A block of it is read as Markdown that happens to start with
+        a tag: its tags are text, the rest is Markdown as anywhere else."""
+        if not block:
+            return commonmark.escape(html)
+        return self.write(commonmark.events(re.sub(r"^([ \t]*)<", r"\1\\<", html,
+                                                   flags=re.M)))
 
 
 def _blocks(stream: list) -> list[str]:
@@ -275,12 +278,13 @@ class _LessonWriter(commonmark.Writer):
 
     def text(self, run: list, out: list[str], in_link: bool) -> None:
         """The run as written, each citation in it marked for its HTML to come."""
-        if in_link or not any(event != "SoftBreak" and _MAY_CITE.search(
+        if in_link or not any(type(event) is dict and _MAY_CITE.search(
                 event.get("Text", event.get("InlineHtml", ""))) for event, _ in run):
             return super().text(run, out, in_link)
-        chars, pieces, spans = find_citations(run, self.places.data)
-        if not spans:
+        found = find_citations(run, self.places.data)
+        if not found.spans:
             return super().text(run, out, in_link)
+        chars, pieces, spans = found.chars, found.pieces, found.spans
         n = 0                                   # the first span not passed yet
         for k, (event, where) in enumerate(run):
             begin = pieces[k][0]
@@ -291,51 +295,66 @@ class _LessonWriter(commonmark.Writer):
                     n += 1
                 if n < len(spans) and spans[n][0] <= pos:        # inside a citation
                     if spans[n][0] == pos:
-                        self._cite(spans[n], chars, pieces, out)
+                        self._cite(spans[n], found, out)
                     pos = min(spans[n][1], end)
                     continue
                 stop = min(spans[n][0], end) if n < len(spans) else end
-                if (pos, stop) == (begin, end) or event == "SoftBreak":
+                if (pos, stop) == (begin, end) or event in ("SoftBreak", "HardBreak"):
                     out.append(self.piece(event, where))
-                else:                        # text, or HTML that a citation cuts
+                else:                        # text, or HTML that a citation ends in
                     out.append(commonmark.escape(chars[pos:stop]))
                 pos = stop
 
-    def _cite(self, span: tuple, chars: str, pieces: list, out: list[str]) -> None:
+    def _cite(self, span: tuple, found: "Found", out: list[str]) -> None:
         start, _, cluster = span
         out.append(f"{self.body.cite_mark}{len(self.body.cites)}\ue040")
+        keys = []                      # where each item's "@" is written
+        at = start + 1 if not cluster.in_text else start
+        for part in (cluster.raw[1:-1].split(";") if not cluster.in_text else [""]):
+            keys.append(self.source(found.offset(at + part.find("@") if part else at)))
+            at += len(part) + 1
         self.body.cites.append(citations.Cite(self.lesson.id, cluster,
-                                              self.source(_offset(chars, pieces, start))))
+                                              self.source(found.offset(start)),
+                                              keys=tuple(keys)))
 
 
-def find_citations(run: list, source: bytes) -> tuple[str, list, list]:
-    """A run's text (see run_text), its pieces, and the citations in it as citations.scan
-    gives them: each holding whole emphasis only, so the HTML around it stays whole."""
-    chars, escaped, pieces = run_text(run, source)
-    spans = [span for span in citations.scan(chars, escaped) if _balanced(run, pieces, span)]
-    return chars, pieces, spans
+class Found(Struct):
+    """A run of a lesson's text, read for citations (see find_citations)."""
+    chars: str                       # its text
+    pieces: list                     # (place in chars, byte offset, written as it reads)
+    spans: list                      # the citations: (start, end, cluster)
+
+    def offset(self, at: int) -> int:
+        """The byte offset in the source of the character at `at`."""
+        index = bisect_right(self.pieces, (at, float("inf"))) - 1
+        begin, offset, verbatim = self.pieces[index]
+        return offset + (len(self.chars[begin:at].encode("utf-8")) if verbatim else 0)
 
 
-def run_text(run: list, source: bytes) -> tuple[str, set[int], list[tuple[int, int, bool]]]:
-    """A run's characters (inline HTML and emphasis marks as written); the places of those written escaped
-    (\\@) or as entities; and its pieces as (place in the text, byte offset in the source,
-    written as it reads)."""
+def find_citations(run: list, source: bytes) -> Found:
+    """A run's text and the citations in it as citations.scan gives them, each holding
+    whole emphasis only (so the HTML around it stays whole). No citation starts inside
+    inline HTML or at a character written escaped (\\@) or as an entity."""
     parts: list[str] = []
     escaped: set[int] = set()
     pieces = []
+    marks = []                       # emphasis marks: (place in the text, +1 opens, -1 closes)
     length, covered = 0, -1
     for event, where in run:
         start, end = where["start"], where["end"]
-        if event == "SoftBreak":
+        if type(event) is str:                         # a line break
             piece = "\n"
         elif "Text" in event or "InlineHtml" in event:
             piece = event.get("Text", event.get("InlineHtml"))
-        else:                                  # emphasis: its marks, as written
+        else:                                          # emphasis: its marks, as written
             width = 1 if "Emphasis" in event.values() else 2
             start, end = (start, start + width) if "Start" in event else (end - width, end)
             piece = source[start:end].decode("utf-8", "replace")
+            marks.append((length, 1 if "Start" in event else -1))
         verbatim = end - start == len(piece.encode("utf-8"))
-        if event != "SoftBreak" and "Text" in event:
+        if type(event) is dict and "InlineHtml" in event:
+            escaped.update(range(length, length + len(piece)))
+        elif type(event) is dict and "Text" in event:
             if not verbatim:
                 escaped.update(range(length, length + len(piece)))
             elif start > 0 and start - 1 > covered and source[start - 1] == 0x5C:   # "\"
@@ -344,26 +363,23 @@ def run_text(run: list, source: bytes) -> tuple[str, set[int], list[tuple[int, i
         parts.append(piece)
         length += len(piece)
         covered = end - 1
-    return "".join(parts), escaped, pieces
+    chars = "".join(parts)
+    spans = citations.scan(chars, escaped)
+    if marks and spans:
+        spans = [span for span in spans if _balanced(marks, span)]
+    return Found(chars, pieces, spans)
 
 
-def _balanced(run: list, pieces: list, span: tuple) -> bool:
+def _balanced(marks: list[tuple[int, int]], span: tuple) -> bool:
     """Whether a citation's text holds whole emphasis only (both its marks, or neither)."""
     depth = 0
-    for (event, _), (at, _, _) in zip(run, pieces):
-        if span[0] <= at < span[1] and event != "SoftBreak" and \
-                ("Start" in event or "End" in event):
-            depth += 1 if "Start" in event else -1
-            if depth < 0:
-                return False
+    for at, step in marks[bisect_left(marks, (span[0], -2)):]:
+        if at >= span[1]:
+            break
+        depth += step
+        if depth < 0:
+            return False
     return depth == 0
-
-
-def _offset(text: str, pieces: list[tuple[int, int, bool]], at: int) -> int:
-    """The byte offset in the source of a run's character at `at` (see run_text)."""
-    index = bisect_right([piece[0] for piece in pieces], at) - 1
-    begin, offset, verbatim = pieces[index]
-    return offset + (len(text[begin:at].encode("utf-8")) if verbatim else 0)
 
 
 def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
