@@ -96,6 +96,12 @@ def test_no_citation_starts_in_html_or_at_what_is_written_escaped():
     assert [[i.key for i in c.items] for c in cited(text + "\n")] == [["f"]]
 
 
+def test_an_in_text_key_ends_where_html_or_emphasis_marks_begin():
+    found = cited("<kbd>@a</kbd>, @b<br>x, _@c_ and __@d__.\n")
+    assert [(c.items[0].key, c.in_text) for c in found] == \
+        [("a", True), ("b", True), ("c", True), ("d", True)]
+
+
 def test_citations_hold_hard_breaks_and_are_not_links_before_an_escaped_bracket():
     found = cited("[@a, p.  \n4] and [see\\\n@b] and [@c]\\[1\\]\n")
     assert [(c.items[0].key, c.items[0].locator, c.in_text) for c in found] == \
@@ -117,10 +123,11 @@ def test_a_citation_wins_over_emphasis_it_holds_whole():
 def test_diagnostics_point_at_what_is_written(tmp_path, cli):
     lesson = ("---\ntitle: Places\n---\nIntro é [go](javascript:alert(1)) and\n"
               "> quoted ![](pic.png) [@nokey] <script>x</script>\n\n# Top\n\n"
-              "> quote [@k1;\n>   more @k2]\n")
+              "> quote [@k1;\n>   more @k2]\n\n[a](<my page.md>) [é](café.md)\n")
     course = write_course(tmp_path / "c", MINIMAL | {"lessons/one.md": lesson})
     out = cli("validate", course, "--format", "json")
     got = {(d["code"], d["line"], d["column"]) for d in json.loads(out.output)["diagnostics"]}
     assert {("unsafe-link", 4, 14), ("image-alt", 5, 14), ("unknown-citation", 5, 24),
             ("raw-html-removed", 5, 32), ("heading-h1", 7, 1), ("unknown-citation", 9, 10),
-            ("unknown-citation", 10, 10)} <= got, got
+            ("unknown-citation", 10, 10), ("missing-file", 12, 6),
+            ("missing-file", 12, 23)} <= got, got

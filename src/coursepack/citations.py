@@ -125,11 +125,17 @@ def _bracketed(src: str, start: int, end_max: int, escaped) -> tuple[Cluster, in
 
 
 def _in_text(src: str, start: int, end_max: int, escaped) -> tuple[Cluster, int] | None:
-    if start > 0 and (src[start - 1].isalnum() or src[start - 1] in "._-+@"):
+    if start > 0 and start - 1 not in escaped and \
+            (src[start - 1].isalnum() or src[start - 1] in "._-+@"):
         return None
     m = _INTEXT.match(src, start, end_max)
     if m is None:
         return None
+    cut = next((at for at in range(start + 1, m.end()) if at in escaped), None)
+    if cut is not None:             # a key ends where HTML or an emphasis mark begins
+        m = _INTEXT.match(src, start, cut)
+        if m is None:
+            return None
     pos = m.end()
     locator = label = suffix = ""
     after = re.match(r" ?\[([^\[\]@]*)\]", src[pos:end_max])
@@ -147,8 +153,9 @@ _CITE_START = lazyre.compile(r"[\[@]")
 def scan(text: str, escaped: frozenset[int] | set[int] = frozenset()
          ) -> list[tuple[int, int, Cluster]]:
     """The citations in a run of a lesson's text (outside links and code): (start, end,
-    cluster) of each, in order. `escaped`: places of characters written escaped (\\@) or as
-    entities, where no citation starts."""
+    cluster) of each, in order. `escaped`: places of characters where no citation starts
+    and no key in the text goes on: written escaped (\\@) or as entities, inline HTML,
+    emphasis marks."""
     found = []
     pos, end_max = 0, len(text)
     while (m := _CITE_START.search(text, pos)) is not None:

@@ -118,11 +118,12 @@ class Writer:
     def heading_tag(self, level: int, where: dict) -> str:
         return f"h{level}"
 
-    def link(self, attrs: dict[str, str], where: dict) -> str:
-        """A link's attributes (may be changed in place); returns HTML to put before </a>."""
+    def link(self, attrs: dict[str, str], where: dict, written: str) -> str:
+        """A link's attributes (may be changed in place); returns HTML to put before </a>.
+        written: its address as the source gives it, before encoding."""
         return ""
 
-    def image(self, attrs: dict[str, str], where: dict) -> str:
+    def image(self, attrs: dict[str, str], where: dict, written: str) -> str:
         """An image's attributes (may be changed in place); returns its HTML."""
         return f"<img{_attrs(attrs)} />"
 
@@ -204,7 +205,7 @@ class Writer:
                     attrs = {"href": normalize_link(url)}
                     if info["title"]:
                         attrs["title"] = info["title"]
-                    after = self.link(attrs, where)
+                    after = self.link(attrs, where, info["dest_url"])
                     out.append(f"<a{_attrs(attrs)}>")
                     closers.append(f"{after}</a>")
                     links += 1
@@ -272,7 +273,7 @@ class Writer:
         attrs = {"src": normalize_link(info["dest_url"]), "alt": "".join(alt)}
         if info["title"]:
             attrs["title"] = info["title"]
-        out.append(self.image(attrs, where))
+        out.append(self.image(attrs, where, info["dest_url"]))
         return i
 
 

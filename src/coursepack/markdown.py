@@ -122,16 +122,16 @@ class _FragmentWriter(commonmark.Writer):
         self.lesson, self.course, self.body = lesson, course, body
         self.where, self.report = where, report
 
-    def link(self, attrs, where) -> str:
+    def link(self, attrs, where, written) -> str:
         if self.report is None:
             return ""
         by_path = {other.path: other for other in self.course.lessons}
         return _link(attrs, self.lesson, self.course, by_path, self.where, self.report)
 
-    def image(self, attrs, where) -> str:
+    def image(self, attrs, where, written) -> str:
         if self.report is not None:
             _fix_image(attrs, self.lesson, self.course, self.body, self.where, self.report)
-        return super().image(attrs, where)
+        return super().image(attrs, where, written)
 
     def html(self, html: str, block: bool, where: dict) -> str:
         """HTML shown as text. A block of it is read as Markdown that happens to start with
@@ -230,10 +230,11 @@ class _LessonWriter(commonmark.Writer):
 
     def _spot(self, where: dict, needle: str) -> Source:
         """Where a link's or an image's address is written, else where it starts."""
-        found = self.places.text(where).find(needle) if needle else -1
+        written = self.places.text(where)
+        found = written.find(needle) if needle else -1
         start = where["start"]
         if found > 0:
-            start += len(self.places.text(where)[:found].encode("utf-8"))
+            start += len(written[:found].encode("utf-8"))
         return self.source(start)
 
     def heading_tag(self, level: int, where: dict) -> str:
@@ -256,16 +257,16 @@ class _LessonWriter(commonmark.Writer):
                                self.report)
         return html
 
-    def link(self, attrs: dict, where: dict) -> str:
-        spot = self._spot(where, attrs["href"])
+    def link(self, attrs: dict, where: dict, written: str) -> str:
+        spot = self._spot(where, written)
         return _link(attrs, self.lesson, self.course, self.by_path, spot, self.report)
 
-    def image(self, attrs: dict, where: dict) -> str:
+    def image(self, attrs: dict, where: dict, written: str) -> str:
         """Set aside until the raw HTML, if any, has been through the allow-list (which
         lets no <img> through: raw images could load from anywhere)."""
-        _fix_image(attrs, self.lesson, self.course, self.body,
-                   self._spot(where, attrs["src"]), self.report)
-        self.images.append(super().image(attrs, where))
+        _fix_image(attrs, self.lesson, self.course, self.body, self._spot(where, written),
+                   self.report)
+        self.images.append(super().image(attrs, where, written))
         return f"{self.image_mark}{len(self.images) - 1}\ue040"
 
     def deeper(self, where: dict) -> None:
@@ -334,7 +335,8 @@ class Found(Struct):
 def find_citations(run: list, source: bytes) -> Found:
     """A run's text and the citations in it as citations.scan gives them, each holding
     whole emphasis only (so the HTML around it stays whole). No citation starts inside
-    inline HTML or at a character written escaped (\\@) or as an entity."""
+    inline HTML or at a character written escaped (\\@) or as an entity, and an in-text
+    key ends where inline HTML or an emphasis mark begins."""
     parts: list[str] = []
     escaped: set[int] = set()
     pieces = []
@@ -351,6 +353,7 @@ def find_citations(run: list, source: bytes) -> Found:
             start, end = (start, start + width) if "Start" in event else (end - width, end)
             piece = source[start:end].decode("utf-8", "replace")
             marks.append((length, 1 if "Start" in event else -1))
+            escaped.update(range(length, length + len(piece)))
         verbatim = end - start == len(piece.encode("utf-8"))
         if type(event) is dict and "InlineHtml" in event:
             escaped.update(range(length, length + len(piece)))
