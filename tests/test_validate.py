@@ -264,7 +264,7 @@ def test_quiz_text_with_blocks_is_a_warning(tmp_path, cli):
           prompt: "Read this first.\\n\\n- item one\\n- item two"
           options:
             - {text: "One line\\nstill one paragraph", correct: true}
-            - {text: b}
+            - {text: "1. five apples, # and a hash, > or - a dash"}
         """)
     assert [(d["code"], d["line"]) for d in found] == [("quiz-text-blocks", 7)]
 
