@@ -7,8 +7,9 @@
     @bailey2019 says ...          Bailey (2019) says ...
     @bailey2019 [p. 4] says ...   Bailey (2019, p. 4) says ...
 
-`scan` finds them in the text of each lesson as it is parsed; `resolve` then checks the keys against the course's references, has bibliography.py
-write each citation and reference list, and records what the templates show.
+`scan` finds them in the text of each lesson as it is parsed; `resolve` then checks the
+keys against the course's references, has bibliography.py write each citation and reference
+list, and records what the templates show.
 """
 
 from __future__ import annotations

@@ -24,9 +24,9 @@ _URL_CHAR = re.compile(r"%[0-9A-Fa-f]{2}|[^A-Za-z0-9;/?:@&=+$,\-_.!~*'()#]")
 
 
 def events(text: str) -> list:
-    """The parser's (event, place) pairs for a CommonMark text (no extensions). NUL stands
-    for U+FFFD, as the specification asks (the same width in UTF-8 would shift every place after
-    it, so it is replaced in the events' text instead) and the text ends with a line break."""
+    """The parser's (event, place) pairs for a CommonMark text (no extensions), which is
+    read as ending with a line break. NUL stands for U+FFFD, as the specification asks: in
+    the events' text, not in the source, where its three bytes would shift later places."""
     import pyromark
     if not text.endswith("\n"):
         text += "\n"
@@ -62,8 +62,8 @@ def normalize_link(url: str) -> str:
                 url = urlunsplit(parts._replace(netloc=netloc))
         except (ValueError, UnicodeError):
             pass
-    return _URL_CHAR.sub(lambda m: m.group() if len(m.group()) == 3 else quote(m.group(), safe=""),
-                         url)
+    return _URL_CHAR.sub(lambda m: m.group() if len(m.group()) == 3 else
+                         quote(m.group(), safe=""), url)
 
 
 class Places:
