@@ -44,6 +44,11 @@ def _without_nul(event):
     return event
 
 
+def element(value) -> str:
+    """The name of the element a Start or End event is about: 'Paragraph', 'List', ..."""
+    return value if isinstance(value, str) else next(iter(value))
+
+
 def escape(text: str) -> str:
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;"))
@@ -98,7 +103,7 @@ def _inline_next(event) -> bool:
     kind = next(iter(event))
     if kind == "Start":
         value = event["Start"]
-        name = value if isinstance(value, str) else next(iter(value))
+        name = element(value)
         return name in ("Emphasis", "Strong", "Link", "Image")
     return kind in ("Text", "Code", "InlineHtml")
 
@@ -183,7 +188,7 @@ class Writer:
                 out.append(f"<code>{escape(value)}</code>")
                 tight_text = closers[-1:] == ["</li>\n"]
             elif kind == "End":
-                name = value if isinstance(value, str) else next(iter(value))
+                name = element(value)
                 if name == "Link":
                     links -= 1
                 elif name in ("List", "BlockQuote"):
@@ -191,7 +196,7 @@ class Writer:
                 out.append(closers.pop())
                 tight_text = name in _INLINE_ELEMENTS and closers[-1:] == ["</li>\n"]
             elif kind == "Start":
-                name = value if isinstance(value, str) else next(iter(value))
+                name = element(value)
                 lf = "\n" if tight_text else ""
                 tight_text = False
                 if name == "Paragraph":

@@ -145,7 +145,7 @@ def _blocks(stream: list) -> list[str]:
             if "Start" in event:
                 if depth == 0:
                     value = event["Start"]
-                    names.append(value if isinstance(value, str) else next(iter(value)))
+                    names.append(commonmark.element(value))
                 depth += 1
             elif "End" in event:
                 depth -= 1
