@@ -131,3 +131,18 @@ def test_diagnostics_point_at_what_is_written(tmp_path, cli):
             ("raw-html-removed", 5, 32), ("heading-h1", 7, 1), ("unknown-citation", 9, 10),
             ("unknown-citation", 10, 10), ("missing-file", 12, 6),
             ("missing-file", 12, 23)} <= got, got
+
+
+def test_raw_html_links_to_web_pages_open_a_new_tab_and_say_so(tmp_path, cli):
+    import zipfile
+    lesson = ('---\ntitle: Raw\n---\nSee <a href="https://example.org/x">the site</a>, '
+              '<a href="#lesson-two">the next lesson</a> and [a page](https://example.org/y).\n')
+    course = write_course(tmp_path / "c", MINIMAL | {"lessons/one.md": lesson})
+    assert cli("build", course, "--out", tmp_path / "out").exit_code == 0
+    [package] = (tmp_path / "out").glob("*.zip")
+    page = zipfile.ZipFile(package).read("index.html").decode()
+    note = '<span class="cp-sr"> (opens in a new tab)</span>'
+    assert ('<a href="https://example.org/x" rel="noopener" target="_blank">the site'
+            f'{note}</a>') in page
+    assert '<a href="#lesson-two">the next lesson</a>' in page
+    assert page.count(note) == 2

@@ -382,7 +382,8 @@ NEW_TAB = '<span class="cp-sr"%s> (opens in a new tab)</span></a>'
 def test_web_pages_open_in_a_new_tab_and_code_blocks_take_the_focus(tmp_path, cli, raw_html):
     """A web page followed in the course's frame would end the LMS session: links to web
     pages open a new tab and say so; a code block that scrolls can be reached by keyboard.
-    The same with raw HTML in the lesson (its allow-list keeps these attributes only)."""
+    The same with raw HTML in the lesson (its allow-list keeps these attributes only, and its
+    links to web pages get them too)."""
     files = dict(MINIMAL)
     files["course.yaml"] = MINIMAL["course.yaml"].replace("language: en", "language: fr")
     files["lessons/one.md"] = (
@@ -399,7 +400,8 @@ def test_web_pages_open_in_a_new_tab_and_code_blocks_take_the_focus(tmp_path, cl
     assert '<a href="#lesson-two">two</a>' in body
     assert body.count('<pre tabindex="0">') == 2
     if raw_html:
-        assert '<a href="https://example.org/c">c</a>' in body and "<pre>p</pre>" in body
+        assert (f'<a href="https://example.org/c" rel="noopener" target="_blank">c{note}'
+                in body) and "<pre>p</pre>" in body
         assert result.output.count("warning[raw-html-removed]") == 2
         assert 'only target="_blank" is kept' in result.output
 

@@ -387,7 +387,7 @@ def _process(lesson: Lesson, course: Course, by_path: dict[Path, Lesson],
     writer = _LessonWriter(lesson, course, by_path, body, report)
     written = writer.write(commonmark.events(lesson.markdown))
     if body.raw_html and not course.allow_raw_html:
-        written = sanitize.clean(written)
+        written = sanitize.clean(written, new_tab_note(course.language))
     if writer.images:
         written = re.sub(re.escape(writer.image_mark) + "(\\d+)\ue040",
                          lambda m: writer.images[int(m.group(1))], written)

@@ -91,7 +91,19 @@ def _keep_address(tag: str, attr: str, value: str) -> str | None:
     return value
 
 
-def clean(html: str) -> str:
-    """The lesson HTML with everything outside the allow-list removed."""
-    return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=SCHEMES,
+# a link to a web page that does not open a new tab yet (the allow-list's output: one
+# quoting style, and no link inside a link)
+_WEB_LINK = lazyre.compile(r'<a\b(?=[^>]*\shref="https?://)(?![^>]*\starget=)([^>]*)>'
+                           r'(.*?)</a>', re.S | re.I)
+
+
+def clean(html: str, new_tab_note: str) -> str:
+    """The lesson HTML with everything outside the allow-list removed. A link to a web page
+    opens a new tab and says so (new_tab_note), as a Markdown link does: followed in place,
+    it would take the learner out of the course."""
+    html = nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=SCHEMES,
                      link_rel=None, strip_comments=True, attribute_filter=_keep_address)
+    def new_tab(m: re.Match) -> str:
+        attrs = m.group(1) if " rel=" in m.group(1) else m.group(1) + ' rel="noopener"'
+        return f'<a{attrs} target="_blank">{m.group(2)}{new_tab_note}</a>'
+    return _WEB_LINK.sub(new_tab, html)
