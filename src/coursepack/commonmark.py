@@ -15,7 +15,6 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 MAX_NESTING = 20     # lists and quotes inside one another
 _CONTAINERS = {"BlockQuote": "blockquote", "Item": "li"}
-_INLINE_ELEMENTS = ("Link",)
 _BREAKS = ("SoftBreak", "HardBreak")
 # emphasis is written with the text around it (a run), so that a citation key may hold "_"
 _EMPHASIS = {("Start", "Emphasis"): "<em>", ("End", "Emphasis"): "</em>",
@@ -194,7 +193,7 @@ class Writer:
                 elif name in ("List", "BlockQuote"):
                     levels -= 1
                 out.append(closers.pop())
-                tight_text = name in _INLINE_ELEMENTS and closers[-1:] == ["</li>\n"]
+                tight_text = name == "Link" and closers[-1:] == ["</li>\n"]
             elif kind == "Start":
                 name = element(value)
                 lf = "\n" if tight_text else ""
@@ -271,9 +270,9 @@ class Writer:
             kind, value = next(iter(event.items()))
             if kind in ("Text", "Code", "InlineHtml"):
                 alt.append(value)
-            elif kind == "Start" and value != "Image" and "Image" in value:
+            elif kind == "Start" and element(value) == "Image":
                 depth += 1
-            elif kind == "End" and value == "Image":
+            elif kind == "End" and element(value) == "Image":
                 depth -= 1
         attrs = {"src": normalize_link(info["dest_url"]), "alt": "".join(alt)}
         if info["title"]:
